@@ -1,0 +1,23 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Role } from '@servicedesk/contracts';
+
+/** The person a request acts for, as verified by the gateway. */
+export interface Identity {
+  userId: string;
+  role: Role;
+}
+
+export interface RequestContext {
+  correlationId: string;
+  identity: Identity | null;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+export function currentContext(): RequestContext | undefined {
+  return storage.getStore();
+}
+
+export function runWithContext<T>(context: RequestContext, fn: () => T): T {
+  return storage.run(context, fn);
+}
