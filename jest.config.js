@@ -19,8 +19,14 @@ module.exports = {
   roots: ['<rootDir>/shared', '<rootDir>/services', '<rootDir>/gateway'],
   testMatch: ['**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  transform: { '^.+\\.ts$': ['@swc/jest', swc] },
-  moduleNameMapper: { '^@servicedesk/([a-z-]+)$': '<rootDir>/shared/$1/src' },
+  // jose 6 ships only ES modules; Node loads them via require(esm), but Jest needs them compiled.
+  transform: { '^.+\\.ts$': ['@swc/jest', swc], '/node_modules/jose/.+\\.js$': ['@swc/jest', swc] },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  moduleNameMapper: {
+    '^@servicedesk/(user|ticket|audit)-service$': '<rootDir>/services/$1/src',
+    '^@servicedesk/gateway$': '<rootDir>/gateway/src',
+    '^@servicedesk/([a-z-]+)$': '<rootDir>/shared/$1/src',
+  },
   setupFiles: ['reflect-metadata'],
   globalSetup: '<rootDir>/shared/testing/src/global-setup.ts',
   reporters: ['default', '<rootDir>/shared/testing/src/summary-reporter.js'],

@@ -10,6 +10,8 @@ export interface Identity {
 export interface RequestContext {
   correlationId: string;
   identity: Identity | null;
+  /** What the work serves: a caller's HTTP request, or background work (relay, consumers, jobs). */
+  origin?: 'http' | 'background';
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

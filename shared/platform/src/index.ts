@@ -1,3 +1,26 @@
 export * from './context';
 export * from './errors';
 export * from './service-credential';
+export * from './config';
+export * from './logger';
+export * from './nest-logger';
+export * from './validation';
+export * from './authorization';
+export {
+  formatGraphQLError,
+  createGraphQLErrorFormatter,
+  isConnectionError,
+  UNEXPECTED_ERROR_MESSAGE,
+} from './graphql-errors';
+export * from './tokens';
+export * from './metrics';
+export * from './health.registry';
+export { HealthController, PUBLIC_PATHS } from './health.controller';
+export { PlatformModule } from './platform.module';
+export type { PlatformOptions } from './platform.module';
+export { GRAPHQL_PATH } from './http-metrics.middleware';
+export * from './graphql';
+export * from './database';
+export * from './database.module';
+export * from './bootstrap';
+export * from './tracing';

@@ -27,7 +27,10 @@ export interface ServiceTokenOptions {
  * `identity`". The identity travels inside the signature, so a subgraph trusts it only as
  * far as it trusts the caller's secret.
  */
-export async function signServiceToken(secret: string, options: ServiceTokenOptions): Promise<string> {
+export async function signServiceToken(
+  secret: string,
+  options: ServiceTokenOptions,
+): Promise<string> {
   const jwt = new SignJWT(options.identity ? { role: options.identity.role } : {})
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setIssuer(options.issuer)

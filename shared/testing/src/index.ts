@@ -1,2 +1,3 @@
 export * from './infrastructure';
 export * from './graphql-client';
+export * from './tcp-proxy';

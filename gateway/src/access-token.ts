@@ -1,0 +1,127 @@
+import { ROLES, Role } from '@servicedesk/contracts';
+import type { Identity } from '@servicedesk/platform';
+import {
+  JWTVerifyGetKey,
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose';
+import type { Logger } from 'pino';
+
+/** The user service signs with an asymmetric key; nothing else (no HS*, never `none`). */
+export const ACCESS_TOKEN_ALGORITHMS = ['EdDSA', 'Ed25519', 'ES256'];
+
+/** The token is present but not acceptable: the request is refused as unauthenticated. */
+export class InvalidAccessTokenError extends Error {
+  constructor(readonly reason: string) {
+    super(`invalid access token (${reason})`);
+    this.name = 'InvalidAccessTokenError';
+  }
+}
+
+/** The key set could not be fetched, so the token can be neither accepted nor refused. */
+export class KeySetUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(
+      `the access-token key set is unreachable (${cause instanceof Error ? cause.message : String(cause)})`,
+      {
+        cause,
+      },
+    );
+    this.name = 'KeySetUnavailableError';
+  }
+}
+
+export interface AccessTokenVerifierOptions {
+  jwksUrl: string;
+  issuer: string;
+  audience: string;
+  /** Bound on one key-set fetch, so an unreachable user service never hangs a request. */
+  timeoutMs: number;
+  cooldownMs: number;
+  cacheMaxAgeMs: number;
+  logger: Logger;
+}
+
+export type AccessTokenVerifier = (authorization: string | undefined) => Promise<Identity | null>;
+
+const isKeyLookupFailure = (error: unknown) =>
+  error instanceof joseErrors.JWKSNoMatchingKey ||
+  error instanceof joseErrors.JWKSMultipleMatchingKeys;
+
+/**
+ * Resolves the verification key from the remote key set (cached; an unknown `kid` triggers a
+ * refetch at most once per cooldown, which is how a rotated key is picked up). When the key
+ * set cannot be fetched but was fetched before, the last known keys keep serving: tokens the
+ * user service issued stay verifiable while it restarts.
+ */
+function keyResolver(options: AccessTokenVerifierOptions): JWTVerifyGetKey {
+  const remote = createRemoteJWKSet(new URL(options.jwksUrl), {
+    timeoutDuration: options.timeoutMs,
+    cooldownDuration: options.cooldownMs,
+    cacheMaxAge: options.cacheMaxAgeMs,
+  });
+  return async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      if (isKeyLookupFailure(error)) throw error;
+      const lastKnown = remote.jwks();
+      if (lastKnown) {
+        options.logger.warn(
+          { err: error },
+          'access-token key set unreachable, using the last known keys',
+        );
+        try {
+          return await createLocalJWKSet(lastKnown)(header, token);
+        } catch (localError) {
+          // An unknown kid may be a key rotated in while the key set was unreachable.
+          if (isKeyLookupFailure(localError)) throw new KeySetUnavailableError(error);
+          throw localError;
+        }
+      }
+      throw new KeySetUnavailableError(error);
+    }
+  };
+}
+
+function identityFrom(payload: { sub?: string; role?: unknown }): Identity {
+  if (!payload.sub) throw new InvalidAccessTokenError('no subject');
+  if (typeof payload.role !== 'string' || !(ROLES as readonly string[]).includes(payload.role)) {
+    throw new InvalidAccessTokenError('no valid role');
+  }
+  return { userId: payload.sub, role: payload.role as Role };
+}
+
+/**
+ * Verifies `Authorization: Bearer <jwt>`: signature against the user service's key set,
+ * algorithm, issuer, audience and expiry. No header means an anonymous caller (null);
+ * anything else that does not verify throws InvalidAccessTokenError, and an unreachable
+ * key set throws KeySetUnavailableError.
+ */
+export function createAccessTokenVerifier(
+  options: AccessTokenVerifierOptions,
+): AccessTokenVerifier {
+  const getKey = keyResolver(options);
+  return async (authorization) => {
+    if (authorization === undefined || authorization.trim() === '') return null;
+    const match = /^Bearer\s+([A-Za-z0-9\-_.]+)\s*$/i.exec(authorization);
+    if (!match) throw new InvalidAccessTokenError('not a bearer token');
+    try {
+      const { payload } = await jwtVerify(match[1], getKey, {
+        algorithms: ACCESS_TOKEN_ALGORITHMS,
+        issuer: options.issuer,
+        audience: options.audience,
+        requiredClaims: ['exp', 'sub'],
+      });
+      return identityFrom(payload);
+    } catch (error) {
+      if (error instanceof KeySetUnavailableError || error instanceof InvalidAccessTokenError)
+        throw error;
+      if (error instanceof joseErrors.JOSEError) throw new InvalidAccessTokenError(error.code);
+      // Key-set failures were wrapped above, so what is left is a token jose could not even decode.
+      throw new InvalidAccessTokenError('malformed');
+    }
+  };
+}

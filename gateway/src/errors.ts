@@ -1,0 +1,97 @@
+import { HeaderMap } from '@apollo/server';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
+
+/** A present but unusable access token: the whole request is refused, nothing is forwarded. */
+export function unauthenticatedError(reason: string): GraphQLError {
+  return new GraphQLError('Invalid or expired access token', {
+    extensions: {
+      code: 'UNAUTHENTICATED',
+      // RFC 6750: a rejected bearer token answers 401 and says why in WWW-Authenticate.
+      http: {
+        status: 401,
+        headers: new HeaderMap([
+          ['www-authenticate', `Bearer error="invalid_token", error_description="${reason}"`],
+        ]),
+      },
+    },
+  });
+}
+
+/**
+ * `dependency` could not answer in time or at all. `serviceName` names the subgraph when it
+ * is one (clients and dashboards see which part of the graph is missing); `status` sets the
+ * HTTP status when the whole request fails.
+ */
+export function serviceUnavailableError(
+  dependency: string,
+  options: { serviceName?: string; status?: number } = {},
+): GraphQLError {
+  return new GraphQLError(`The ${dependency} service is unavailable, try again shortly`, {
+    extensions: {
+      code: 'SERVICE_UNAVAILABLE',
+      ...(options.serviceName ? { serviceName: options.serviceName } : {}),
+      ...(options.status ? { http: { status: options.status } } : {}),
+    },
+  });
+}
+
+/** Extensions that can carry internals (stack frames, subgraph URLs and raw bodies). */
+const INTERNAL_EXTENSIONS = ['stacktrace', 'exception', 'response', 'originalError'];
+
+/**
+ * Apollo `formatError` of the gateway. Subgraph errors were already mapped to the contract's
+ * codes by the subgraph (they carry `serviceName`); what remains to do here is to strip
+ * anything internal and to hide the message of errors raised inside the gateway itself
+ * that are not meant for clients (they are logged instead).
+ */
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const extensions = { ...formatted.extensions };
+    for (const key of INTERNAL_EXTENSIONS) delete extensions[key];
+    const code = typeof extensions.code === 'string' ? extensions.code : 'INTERNAL_SERVER_ERROR';
+    extensions.code = code;
+    let message = formatted.message;
+    if (code === 'INTERNAL_SERVER_ERROR' && extensions.serviceName === undefined) {
+      logger.error(
+        { err: error, path: formatted.path },
+        'unexpected error while executing a request',
+      );
+      message = 'Unexpected error';
+    }
+    return {
+      message,
+      ...(formatted.path ? { path: formatted.path } : {}),
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      extensions,
+    };
+  };
+}
+
+export const answerNotFound: RequestHandler = (_request, response) => {
+  response.status(404).json({ error: 'not found' });
+};
+
+/**
+ * Errors raised before GraphQL runs (a body that is not JSON, or too large): answered in
+ * GraphQL's error shape, never with Express's default page, which shows a stack trace.
+ */
+export function httpErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: { status?: number; type?: string }, _request, response, _next) => {
+    const clientError =
+      typeof error.status === 'number' && error.status >= 400 && error.status < 500;
+    if (!clientError)
+      logger.error({ err: error }, 'unexpected error while handling an HTTP request');
+    response.status(clientError ? (error.status as number) : 500).json({
+      errors: [
+        clientError
+          ? {
+              message: `The request could not be read (${error.type ?? 'bad request'})`,
+              extensions: { code: 'BAD_REQUEST' },
+            }
+          : { message: 'Unexpected error', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+      ],
+    });
+  };
+}

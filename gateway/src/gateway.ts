@@ -1,0 +1,234 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { Server, createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import {
+  GRAPHQL_PATH,
+  HealthRegistry,
+  Logger,
+  PUBLIC_PATHS,
+  createLogger,
+  currentContext,
+} from '@servicedesk/platform';
+import express from 'express';
+import { createAccessTokenVerifier } from './access-token';
+import { createAuthenticator } from './authentication';
+import { GatewayConfig } from './config';
+import { assignCorrelationId, correlationIdOfResponse, withRequestContext } from './correlation-id';
+import { answerNotFound, createErrorFormatter, httpErrorHandler } from './errors';
+import { createGatewayMetrics } from './metrics';
+import { probeRoutes } from './probes';
+import { ServiceTokenCache } from './service-token-cache';
+import {
+  GATEWAY_SERVICE_NAME,
+  GatewayContext,
+  SubgraphConnection,
+  SubgraphDataSource,
+} from './subgraph-data-source';
+import { SUPERGRAPH_PATH } from './subgraphs';
+
+export interface RunningGateway {
+  /** The GraphQL endpoint, e.g. `http://localhost:8080/graphql`. */
+  url: string;
+  port: number;
+  /** Graceful: stops taking requests, lets in-flight ones finish, closes subgraph connections. */
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  /** The supergraph to serve; defaults to the checked-in `gateway/supergraph.graphql`. */
+  supergraphSdl?: string;
+  logger?: Logger;
+}
+
+const MAX_BODY_SIZE = '1mb';
+
+export function readSupergraph(path: string = SUPERGRAPH_PATH): string {
+  if (!existsSync(path)) {
+    throw new Error(
+      `The supergraph ${path} does not exist: run \`npm run compose\` to compose it from the subgraphs' SDL`,
+    );
+  }
+  return readFileSync(path, 'utf8');
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** One keep-alive pool per subgraph, created on demand and closed together. */
+class SubgraphConnections {
+  private readonly byName = new Map<string, SubgraphConnection>();
+
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly logger: Logger,
+  ) {
+    for (const { name, url } of config.subgraphs) this.byName.set(name, this.open(name, url));
+  }
+
+  /** The pool for a subgraph of the supergraph; one missing from the subgraph list uses the supergraph's URL. */
+  get(name: string, supergraphUrl: string | undefined): SubgraphConnection {
+    let connection = this.byName.get(name);
+    if (!connection) {
+      this.logger.warn(
+        { subgraph: name },
+        `subgraph ${name} is in the supergraph but not in gateway/subgraphs.json: calling it at the supergraph's URL`,
+      );
+      connection = this.open(name, supergraphUrl ?? '');
+      this.byName.set(name, connection);
+    }
+    return connection;
+  }
+
+  all(): Iterable<SubgraphConnection> {
+    return this.byName.values();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.byName.values()].map((connection) => connection.close()));
+  }
+
+  private open(name: string, url: string): SubgraphConnection {
+    return new SubgraphConnection({
+      name,
+      url,
+      timeoutMs: this.config.SUBGRAPH_TIMEOUT_MS,
+      maxSockets: this.config.MAX_SOCKETS_PER_SUBGRAPH,
+      keepAliveTimeoutMs: this.config.SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS,
+    });
+  }
+}
+
+/**
+ * Builds and starts the gateway: the static supergraph served by Apollo Gateway, access-token
+ * verification in front of it, service-credentialed keep-alive calls to each subgraph, and
+ * probes and metrics beside it. Listens on `GATEWAY_PORT` (0 picks a free port).
+ */
+export async function createGateway(
+  config: GatewayConfig,
+  options: GatewayOptions = {},
+): Promise<RunningGateway> {
+  const logger = options.logger ?? createLogger(GATEWAY_SERVICE_NAME, config.LOG_LEVEL);
+  const supergraphSdl = options.supergraphSdl ?? readSupergraph();
+  const production = config.NODE_ENV === 'production';
+  const metrics = createGatewayMetrics([GRAPHQL_PATH, ...PUBLIC_PATHS]);
+  const tokens = new ServiceTokenCache({
+    secret: config.SERVICE_TOKEN_SECRET,
+    issuer: GATEWAY_SERVICE_NAME,
+  });
+  const connections = new SubgraphConnections(config, logger);
+
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    logger,
+    buildService: ({ name, url }) =>
+      new SubgraphDataSource({
+        connection: connections.get(name, url),
+        tokens,
+        duration: metrics.subgraphRequestDuration,
+        logger,
+      }),
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  const server = new ApolloServer<GatewayContext>({
+    gateway,
+    logger,
+    nodeEnv: config.NODE_ENV,
+    introspection: !production,
+    hideSchemaDetailsFromClientErrors: production,
+    includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false,
+    formatError: createErrorFormatter(logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({
+        httpServer,
+        stopGracePeriodMillis: config.SHUTDOWN_TIMEOUT_MS,
+      }),
+      production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+    ],
+  });
+
+  try {
+    await server.start();
+  } catch (error) {
+    await connections.close();
+    throw error;
+  }
+
+  const authenticate = createAuthenticator(
+    createAccessTokenVerifier({
+      jwksUrl: config.JWKS_URL,
+      issuer: config.ACCESS_TOKEN_ISSUER,
+      audience: config.ACCESS_TOKEN_AUDIENCE,
+      timeoutMs: config.JWKS_TIMEOUT_MS,
+      cooldownMs: config.JWKS_COOLDOWN_MS,
+      cacheMaxAgeMs: config.JWKS_CACHE_MAX_AGE_MS,
+      logger,
+    }),
+    logger,
+  );
+  // Reached only once Apollo has loaded the supergraph; shutdown turns it not-ready.
+  const health = new HealthRegistry([{ name: 'supergraph', check: async () => undefined }]);
+
+  app.use(assignCorrelationId, metrics.httpMiddleware);
+  app.use(probeRoutes({ health, subgraphs: () => connections.all(), registry: metrics.registry }));
+  app.use(
+    GRAPHQL_PATH,
+    express.json({ limit: MAX_BODY_SIZE }),
+    withRequestContext,
+    expressMiddleware(server, {
+      context: async ({ req, res }): Promise<GatewayContext> => {
+        const identity = await authenticate(req.headers.authorization);
+        const requestContext = currentContext();
+        if (requestContext) requestContext.identity = identity;
+        return { identity, correlationId: correlationIdOfResponse(res) };
+      },
+    }),
+  );
+  app.use(answerNotFound);
+  app.use(httpErrorHandler(logger));
+
+  let port: number;
+  try {
+    port = await listen(httpServer, config.GATEWAY_PORT);
+  } catch (error) {
+    await server
+      .stop()
+      .catch((stopError: unknown) => logger.warn({ err: stopError }, 'stopping Apollo failed'));
+    await connections.close();
+    throw error;
+  }
+  const url = `http://localhost:${port}${GRAPHQL_PATH}`;
+  logger.info({ port, subgraphs: config.subgraphs }, 'gateway listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      health.markShuttingDown();
+      // Stops the HTTP server (in-flight requests finish within the grace period), then the gateway.
+      await server.stop();
+      await connections.close();
+      logger.info('gateway stopped');
+    })();
+    return closing;
+  };
+
+  return { url, port, close };
+}

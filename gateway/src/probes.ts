@@ -1,0 +1,40 @@
+import type { HealthRegistry } from '@servicedesk/platform';
+import { Router } from 'express';
+import type { Registry } from 'prom-client';
+import type { SubgraphConnection } from './subgraph-data-source';
+
+export interface ProbeOptions {
+  health: HealthRegistry;
+  subgraphs: () => Iterable<SubgraphConnection>;
+  registry: Registry;
+}
+
+/**
+ * `/health/live`, `/health/ready` and `/metrics`. Ready means able to serve the supergraph:
+ * a subgraph being down does not make the gateway unready (the rest of the graph still
+ * answers), so each subgraph's reachability is reported in the body for operators only.
+ */
+export function probeRoutes({ health, subgraphs, registry }: ProbeOptions): Router {
+  const router = Router();
+  router.get('/health/live', (_request, response) => {
+    response.json({ status: 'ok' });
+  });
+  router.get('/health/ready', async (_request, response) => {
+    const [report, reachability] = await Promise.all([
+      health.readiness(),
+      Promise.all(
+        [...subgraphs()].map(async (subgraph) => [
+          subgraph.name,
+          (await subgraph.isReady()) ? 'up' : 'down',
+        ]),
+      ),
+    ]);
+    response
+      .status(report.status === 'ready' ? 200 : 503)
+      .json({ ...report, subgraphs: Object.fromEntries(reachability) });
+  });
+  router.get('/metrics', async (_request, response) => {
+    response.type(registry.contentType).send(await registry.metrics());
+  });
+  return router;
+}

@@ -1,0 +1,5 @@
+import { startTracing } from '@servicedesk/platform';
+
+// Imported first by main.ts: the instrumentations must be in place before express, http and
+// undici are loaded by the rest of the gateway.
+startTracing('gateway');

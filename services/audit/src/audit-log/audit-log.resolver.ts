@@ -1,0 +1,30 @@
+import { Args, Query, Resolver } from '@nestjs/graphql';
+import { requireRole } from '@servicedesk/platform';
+import { AuditChainVerification } from './audit-chain.verifier';
+import { Connection, pageRequest, toConnection } from './audit-entry.connection';
+import { AuditEntryNode, toAuditEntryNode } from './audit-entry.presenter';
+import { parseAuditFilter } from './audit-log.input';
+import { AuditLogService } from './audit-log.service';
+
+@Resolver()
+export class AuditLogResolver {
+  constructor(private readonly log: AuditLogService) {}
+
+  @Query('auditLog')
+  async auditLog(
+    @Args('filter') filter: unknown,
+    @Args('first') first?: number | null,
+    @Args('after') after?: string | null,
+  ): Promise<Connection<AuditEntryNode>> {
+    requireRole('ADMIN');
+    const page = pageRequest({ first, after });
+    const entries = await this.log.list(parseAuditFilter(filter), page);
+    return toConnection(entries, page.first, toAuditEntryNode);
+  }
+
+  @Query('verifyAuditChain')
+  verifyAuditChain(): Promise<AuditChainVerification> {
+    requireRole('ADMIN');
+    return this.log.verifyChain();
+  }
+}

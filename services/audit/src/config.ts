@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { baseConfigShape, loadConfig, portVariable } from '@servicedesk/platform';
+
+const auditConfigSchema = z.object({
+  ...baseConfigShape,
+  AUDIT_PORT: portVariable(3003),
+});
+
+export type AuditConfig = z.infer<typeof auditConfigSchema>;
+
+/** Reads and validates the audit service's configuration once, at start-up. */
+export function loadAuditConfig(env: NodeJS.ProcessEnv = process.env): AuditConfig {
+  return loadConfig(auditConfigSchema, env);
+}

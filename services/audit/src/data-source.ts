@@ -1,0 +1,21 @@
+import { DataSource } from 'typeorm';
+import { DataSourceOptions, createDataSource } from '@servicedesk/platform';
+import { messagingEntities, messagingMigration } from '@servicedesk/messaging';
+import { AuditEntry } from './audit-log/audit-entry.entity';
+import { AuditConfig } from './config';
+import { CreateAuditLog1795496842137 } from './migrations/1795496842137-CreateAuditLog';
+
+export const AUDIT_SCHEMA = 'audit';
+
+export function createAuditDataSource(
+  config: Pick<AuditConfig, 'DATABASE_URL'>,
+  options: Pick<DataSourceOptions, 'logger' | 'registry'> = {},
+): DataSource {
+  return createDataSource({
+    url: config.DATABASE_URL,
+    schema: AUDIT_SCHEMA,
+    entities: [...messagingEntities, AuditEntry],
+    migrations: [messagingMigration(AUDIT_SCHEMA), CreateAuditLog1795496842137],
+    ...options,
+  });
+}

@@ -1,0 +1,22 @@
+import { DataSource } from 'typeorm';
+import { DataSourceOptions, createDataSource } from '@servicedesk/platform';
+import { messagingEntities, messagingMigration } from '@servicedesk/messaging';
+import { TICKET_SCHEMA } from './database/tables';
+import { KnownUserEntity } from './directory/known-user.entity';
+import { CreateTicketTables1763960000000 } from './migrations/1763960000000-CreateTicketTables';
+import { CommentEntity } from './tickets/comment.entity';
+import { TicketEntity } from './tickets/ticket.entity';
+import type { TicketConfig } from './config';
+
+export function createTicketDataSource(
+  config: Pick<TicketConfig, 'DATABASE_URL'>,
+  options: Pick<DataSourceOptions, 'logger' | 'registry'> = {},
+): DataSource {
+  return createDataSource({
+    url: config.DATABASE_URL,
+    schema: TICKET_SCHEMA,
+    entities: [...messagingEntities, TicketEntity, CommentEntity, KnownUserEntity],
+    migrations: [messagingMigration(TICKET_SCHEMA), CreateTicketTables1763960000000],
+    ...options,
+  });
+}

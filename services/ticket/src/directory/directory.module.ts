@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { UserDirectoryHandler } from './user-directory.handler';
+import { UserDirectory } from './user-directory.service';
+
+/** The ticket service's view of users, kept from user events. */
+@Module({
+  providers: [UserDirectory, UserDirectoryHandler],
+  exports: [UserDirectory, UserDirectoryHandler],
+})
+export class DirectoryModule {}

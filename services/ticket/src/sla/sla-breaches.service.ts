@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import { EventPayload } from '@servicedesk/contracts';
+import { Tx } from '@servicedesk/messaging';
+import { queryRows } from '../database/sql';
+import { TABLES } from '../database/tables';
+import { DONE_STATUSES } from '../tickets/ticket-status';
+
+export type SlaTargetKind = EventPayload<'ticket.sla_breached'>['target'];
+export const SLA_TARGETS: readonly SlaTargetKind[] = ['FIRST_RESPONSE', 'RESOLUTION'];
+
+const COLUMNS: Record<SlaTargetKind, { due: string; breached: string; pending: string }> = {
+  FIRST_RESPONSE: {
+    due: 'first_response_due_at',
+    breached: 'first_response_breached_at',
+    // Answered, resolved or closed: nobody waits for a first response any more.
+    pending: 'first_responded_at IS NULL AND status <> ALL($2::text[])',
+  },
+  RESOLUTION: {
+    due: 'resolution_due_at',
+    breached: 'resolution_breached_at',
+    pending: 'status <> ALL($2::text[])',
+  },
+};
+
+interface BreachRow {
+  ticketId: string;
+  requesterId: string;
+  assigneeId: string | null;
+  dueAt: Date;
+  breachedAt: Date;
+}
+
+function returning(target: SlaTargetKind): string {
+  const { due, breached } = COLUMNS[target];
+  return `t.id AS "ticketId", t.requester_id AS "requesterId", t.assignee_id AS "assigneeId",
+          t.${due} AS "dueAt", t.${breached} AS "breachedAt"`;
+}
+
+/**
+ * Records missed SLA targets. Each target of a ticket is flagged by one conditional UPDATE
+ * (`… breached_at IS NULL`) in the transaction that emits `ticket.sla_breached`, so the
+ * event exists exactly once however many detectors, replicas or commands race for it.
+ */
+@Injectable()
+export class SlaBreaches {
+  /**
+   * Claims up to `limit` tickets whose `target` is overdue at `now` and still pending.
+   * Rows locked by another transaction are skipped: their owner either flags them or
+   * settles them, and the next run sees the outcome.
+   */
+  async claimOverdue(tx: Tx, target: SlaTargetKind, now: Date, limit: number): Promise<number> {
+    const { due, breached, pending } = COLUMNS[target];
+    const rows = await queryRows<BreachRow>(
+      tx.manager,
+      `UPDATE ${TABLES.tickets} t SET ${breached} = $1
+       WHERE t.id IN (
+         SELECT id FROM ${TABLES.tickets}
+         WHERE ${breached} IS NULL AND ${due} < $1 AND ${pending}
+         ORDER BY ${due}
+         LIMIT $3
+         FOR UPDATE SKIP LOCKED
+       ) AND t.${breached} IS NULL
+       RETURNING ${returning(target)}`,
+      [now, DONE_STATUSES, limit],
+    );
+    await this.emit(tx, target, rows);
+    return rows.length;
+  }
+
+  /**
+   * Flags `target` of one ticket when it was met only after its due time (answered or
+   * resolved late) and nobody flagged it yet. Call it in the transaction that meets it.
+   */
+  async recordIfLate(tx: Tx, ticketId: string, target: SlaTargetKind, now: Date): Promise<boolean> {
+    const { due, breached } = COLUMNS[target];
+    const rows = await queryRows<BreachRow>(
+      tx.manager,
+      `UPDATE ${TABLES.tickets} t SET ${breached} = $2
+       WHERE t.id = $1 AND t.${breached} IS NULL AND t.${due} < $2
+       RETURNING ${returning(target)}`,
+      [ticketId, now],
+    );
+    await this.emit(tx, target, rows);
+    return rows.length > 0;
+  }
+
+  private async emit(tx: Tx, target: SlaTargetKind, rows: BreachRow[]): Promise<void> {
+    for (const row of rows) {
+      await tx.emit({
+        type: 'ticket.sla_breached',
+        aggregateId: row.ticketId,
+        actor: null,
+        payload: {
+          ticketId: row.ticketId,
+          requesterId: row.requesterId,
+          assigneeId: row.assigneeId,
+          target,
+          dueAt: row.dueAt.toISOString(),
+          breachedAt: row.breachedAt.toISOString(),
+        },
+      });
+    }
+  }
+}

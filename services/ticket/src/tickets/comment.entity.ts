@@ -1,0 +1,36 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** `ticket.comments`: a reply on a ticket. Internal comments are for the support team only. */
+@Entity({ name: 'comments' })
+export class CommentEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+
+  @Column({ name: 'ticket_id', type: 'uuid' })
+  ticketId!: string;
+
+  @Column({ name: 'author_id', type: 'uuid' })
+  authorId!: string;
+
+  @Column({ type: 'text' })
+  body!: string;
+
+  @Column({ type: 'boolean' })
+  internal!: boolean;
+
+  @Column({ name: 'created_at', type: 'timestamptz', precision: 3 })
+  createdAt!: Date;
+}
+
+export type Comment = { [K in keyof CommentEntity]: CommentEntity[K] };
+
+export function commentColumns(alias: string): string {
+  return [
+    `${alias}.id AS "id"`,
+    `${alias}.ticket_id AS "ticketId"`,
+    `${alias}.author_id AS "authorId"`,
+    `${alias}.body AS "body"`,
+    `${alias}.internal AS "internal"`,
+    `${alias}.created_at AS "createdAt"`,
+  ].join(', ');
+}

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { TICKET_PRIORITIES, TICKET_STATUSES } from './ticket-status';
+import type { TicketFilter } from './ticket-filter';
+
+/**
+ * Validation of every argument the ticket API accepts. Each schema validates the whole
+ * argument object of one field, so an issue's path is the argument's name as the client
+ * wrote it (`input.title`, `assigneeId`, `filter.tag`, …).
+ */
+const id = z.uuid({ error: 'must be a UUID' });
+const status = z.enum(TICKET_STATUSES, { error: 'is not a ticket status' });
+const priority = z.enum(TICKET_PRIORITIES, { error: 'is not a ticket priority' });
+
+export const TITLE_MAX_LENGTH = 200;
+export const DESCRIPTION_MAX_LENGTH = 10_000;
+export const COMMENT_MAX_LENGTH = 10_000;
+export const MAX_TAGS = 10;
+export const TAG_MAX_LENGTH = 40;
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+const tag = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(TAG_MAX_LENGTH, `must be at most ${TAG_MAX_LENGTH} characters`)
+  .regex(
+    /^[a-z0-9]+(?:-[a-z0-9]+)*$/,
+    'must be a lowercase slug such as "billing" or "password-reset"',
+  );
+
+/** Blank optional text means "not given". */
+const optionalText = (schema: z.ZodString) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    schema.optional(),
+  );
+
+export const createTicketArgs = z.object({
+  input: z.object({
+    title: z
+      .string()
+      .trim()
+      .min(1, 'is required')
+      .max(TITLE_MAX_LENGTH, `must be at most ${TITLE_MAX_LENGTH} characters`),
+    description: z
+      .string()
+      .trim()
+      .max(DESCRIPTION_MAX_LENGTH, `must be at most ${DESCRIPTION_MAX_LENGTH} characters`),
+    priority: priority.nullish().transform((value) => value ?? 'NORMAL'),
+    tags: z
+      .array(tag)
+      .max(MAX_TAGS, `must have at most ${MAX_TAGS} tags`)
+      .nullish()
+      .transform((tags) => [...new Set(tags ?? [])]),
+  }),
+});
+
+export const assignTicketArgs = z.object({ ticketId: id, assigneeId: id });
+
+export const changeTicketStatusArgs = z.object({
+  ticketId: id,
+  status,
+  expectedVersion: z.number().int().positive('must be a version the ticket had'),
+});
+
+export const addCommentArgs = z.object({
+  ticketId: id,
+  body: z
+    .string()
+    .trim()
+    .min(1, 'is required')
+    .max(COMMENT_MAX_LENGTH, `must be at most ${COMMENT_MAX_LENGTH} characters`),
+  internal: z
+    .boolean()
+    .nullish()
+    .transform((value) => value ?? false),
+});
+
+export const ticketArgs = z.object({ id });
+
+const filter = z
+  .object({
+    status: z.array(status).nullish(),
+    priority: z.array(priority).nullish(),
+    assigneeId: id.nullish(),
+    requesterId: id.nullish(),
+    tag: optionalText(
+      z
+        .string()
+        .trim()
+        .toLowerCase()
+        .max(TAG_MAX_LENGTH, `must be at most ${TAG_MAX_LENGTH} characters`),
+    ),
+    text: optionalText(
+      z.string().trim().max(TITLE_MAX_LENGTH, `must be at most ${TITLE_MAX_LENGTH} characters`),
+    ),
+  })
+  .nullish()
+  .transform((value): TicketFilter => {
+    const result: TicketFilter = {};
+    if (value?.status?.length) result.status = value.status;
+    if (value?.priority?.length) result.priority = value.priority;
+    if (value?.assigneeId) result.assigneeId = value.assigneeId;
+    if (value?.requesterId) result.requesterId = value.requesterId;
+    if (value?.tag) result.tag = value.tag;
+    if (value?.text) result.text = value.text;
+    return result;
+  });
+
+export const ticketListArgs = z.object({
+  filter,
+  first: z
+    .number()
+    .int()
+    .min(0, 'must not be negative')
+    .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
+    .nullish()
+    .transform((value) => value ?? DEFAULT_PAGE_SIZE),
+  after: z.string().nullish(),
+});
+
+export type CreateTicketArgs = z.infer<typeof createTicketArgs>;
+export type ChangeTicketStatusArgs = z.infer<typeof changeTicketStatusArgs>;
+export type AddCommentArgs = z.infer<typeof addCommentArgs>;
+export type TicketListArgs = z.infer<typeof ticketListArgs>;
+
+/** For ids that arrive unvalidated (federation representations): not a UUID, not ours. */
+export function isUuid(value: unknown): value is string {
+  return id.safeParse(value).success;
+}

@@ -1,0 +1,147 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConflictError, LOGGER, Logger, UnauthenticatedError } from '@servicedesk/platform';
+import { UnitOfWork } from '@servicedesk/messaging';
+import { CLOCK, Clock } from '../clock';
+import { PasswordHasher } from '../users/password-hasher';
+import { UserEntity } from '../users/user.entity';
+import { RegisterInput } from '../users/user.inputs';
+import { UserView, ownerView } from '../users/user-view';
+import { UsersService } from '../users/users.service';
+import { AccessTokenSigner } from './access-tokens';
+import { isLocked } from './lockout-policy';
+import { LoginLockout } from './login-lockout.service';
+import { RefreshTokens } from './refresh-tokens.service';
+
+export interface AuthPayload {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  user: UserView;
+}
+
+/** Thrown for a wrong email and a wrong password alike, so neither can be told apart. */
+const INVALID_CREDENTIALS = 'invalid email or password';
+const INVALID_REFRESH_TOKEN = 'invalid or expired refresh token, sign in again';
+
+/** Failed outcomes are returned, not thrown, from inside a transaction whose writes must be kept. */
+type LoginOutcome =
+  | { result: 'signed-in'; user: UserEntity; refreshToken: string }
+  | { result: 'invalid' }
+  | { result: 'locked'; userId: string; lockedUntil: Date };
+
+export class AccountLockedError extends UnauthenticatedError {
+  constructor(lockedUntil: Date) {
+    super(`account locked until ${lockedUntil.toISOString()} after too many failed logins`);
+    this.details.reason = 'ACCOUNT_LOCKED';
+    this.details.lockedUntil = lockedUntil.toISOString();
+  }
+}
+
+/** Sign-up, sign-in, token refresh and sign-out. */
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly users: UsersService,
+    private readonly hasher: PasswordHasher,
+    private readonly lockout: LoginLockout,
+    private readonly refreshTokens: RefreshTokens,
+    private readonly accessTokens: AccessTokenSigner,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** Creates a CUSTOMER, emits `user.registered` and signs the new user in, all in one transaction. */
+  async register(input: RegisterInput): Promise<AuthPayload> {
+    const passwordHash = await this.hasher.hash(input.password);
+    const { user, refreshToken } = await this.unitOfWork.run(async (tx) => {
+      const created = await this.users.createAccount(
+        tx,
+        {
+          email: input.email,
+          name: input.name,
+          timeZone: input.timeZone,
+          role: 'CUSTOMER',
+          passwordHash,
+        },
+        'self',
+      );
+      if (!created) throw new ConflictError('an account with this email already exists');
+      const issued = await this.refreshTokens.issue(tx, created.id);
+      return { user: created, refreshToken: issued.token };
+    });
+    this.logger.info({ registeredUserId: user.id }, 'user registered');
+    return this.payload(user, refreshToken);
+  }
+
+  /**
+   * Checks the password and starts a new token family. Failures are recorded (and may lock
+   * the account) in the same transaction, with the account row locked so that parallel
+   * guesses are counted one after the other.
+   */
+  async login(email: string, password: string): Promise<AuthPayload> {
+    const outcome = await this.unitOfWork.run(async (tx): Promise<LoginOutcome> => {
+      const user = await this.users.findByEmail(tx.manager, email, {
+        withPassword: true,
+        lock: true,
+      });
+      if (!user) {
+        await this.hasher.verifyNothing(password);
+        return { result: 'invalid' };
+      }
+      const now = this.clock.now();
+      if (user.lockedUntil && isLocked(user.lockedUntil, now)) {
+        return { result: 'locked', userId: user.id, lockedUntil: user.lockedUntil };
+      }
+      if (!(await this.hasher.verify(user.passwordHash, password))) {
+        const lockedUntil = await this.lockout.recordFailure(tx, user, now);
+        return lockedUntil
+          ? { result: 'locked', userId: user.id, lockedUntil }
+          : { result: 'invalid' };
+      }
+      await this.lockout.reset(tx, user.id);
+      if (this.hasher.needsRehash(user.passwordHash)) {
+        await this.users.setPasswordHash(tx, user.id, await this.hasher.hash(password));
+      }
+      const issued = await this.refreshTokens.issue(tx, user.id);
+      return { result: 'signed-in', user, refreshToken: issued.token };
+    });
+    switch (outcome.result) {
+      case 'invalid':
+        throw new UnauthenticatedError(INVALID_CREDENTIALS);
+      case 'locked':
+        this.logger.warn(
+          { lockedUserId: outcome.userId, lockedUntil: outcome.lockedUntil.toISOString() },
+          'login refused: account locked',
+        );
+        throw new AccountLockedError(outcome.lockedUntil);
+      case 'signed-in':
+        return this.payload(outcome.user, outcome.refreshToken);
+    }
+  }
+
+  /** Rotates the refresh token; reuse of a rotated one revokes its family (kept even though the call fails). */
+  async refresh(refreshToken: string): Promise<AuthPayload> {
+    const outcome = await this.unitOfWork.run(async (tx) => {
+      const rotation = await this.refreshTokens.rotate(tx, refreshToken);
+      if (rotation.action !== 'rotate') return rotation;
+      const user = await this.users.findById(tx.manager, rotation.userId);
+      return user ? { ...rotation, user } : ({ action: 'reject', reason: 'unknown' } as const);
+    });
+    if (outcome.action === 'rotate') return this.payload(outcome.user, outcome.refreshToken);
+    if (outcome.action === 'revoke-family') {
+      this.logger.warn('refresh token reused: its whole family was revoked');
+    }
+    throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
+  }
+
+  /** Ends the sign-in `refreshToken` belongs to (every token of its family). */
+  logout(refreshToken: string): Promise<boolean> {
+    return this.unitOfWork.run((tx) => this.refreshTokens.revokeFamilyOf(tx, refreshToken));
+  }
+
+  private async payload(user: UserEntity, refreshToken: string): Promise<AuthPayload> {
+    const { token, expiresIn } = await this.accessTokens.sign(user);
+    return { accessToken: token, refreshToken, expiresIn, user: ownerView(user) };
+  }
+}

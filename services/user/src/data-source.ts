@@ -1,0 +1,25 @@
+import { DataSource } from 'typeorm';
+import { DataSourceOptions, createDataSource } from '@servicedesk/platform';
+import { messagingEntities, messagingMigration } from '@servicedesk/messaging';
+import { UserConfig } from './config';
+import { LoginFailureEntity } from './auth/login-failure.entity';
+import { RefreshTokenEntity } from './auth/refresh-token.entity';
+import { CreateUserTables1795400000000 } from './migrations/1795400000000-CreateUserTables';
+import { UserEntity } from './users/user.entity';
+
+/** The PostgreSQL schema the user service owns. */
+export const USER_SCHEMA = 'user';
+
+export function createUserDataSource(
+  config: UserConfig,
+  options: Pick<DataSourceOptions, 'logger' | 'registry'> = {},
+): DataSource {
+  return createDataSource({
+    url: config.DATABASE_URL,
+    schema: USER_SCHEMA,
+    entities: [...messagingEntities, UserEntity, RefreshTokenEntity, LoginFailureEntity],
+    migrations: [messagingMigration(USER_SCHEMA), CreateUserTables1795400000000],
+    logger: options.logger,
+    registry: options.registry,
+  });
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { ROLES } from '@servicedesk/contracts';
+import { passwordPolicyViolation } from './password-policy';
+import { isIanaTimeZone } from './time-zone';
+
+/**
+ * Validation of client input, one schema per operation's arguments; `validateInput`
+ * turns the first problem into BAD_USER_INPUT naming the argument path (`input.email`).
+ */
+export const EMAIL_MAX_LENGTH = 254;
+export const NAME_MAX_LENGTH = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .min(1, 'email must not be empty')
+  .max(EMAIL_MAX_LENGTH, `email must be at most ${EMAIL_MAX_LENGTH} characters long`)
+  .pipe(z.email('email must be a valid email address'));
+
+const CONTROL_CHARACTERS = /\p{Cc}/u;
+
+const nameSchema = z
+  .string()
+  .trim()
+  .min(1, 'name must not be empty')
+  .max(NAME_MAX_LENGTH, `name must be at most ${NAME_MAX_LENGTH} characters long`)
+  .refine((name) => !CONTROL_CHARACTERS.test(name), 'name must not contain control characters');
+
+const timeZoneSchema = z
+  .string()
+  .refine(isIanaTimeZone, 'timeZone must be an IANA time zone name such as Europe/Berlin');
+
+const userIdSchema = (field: string) => z.uuid(`${field} must be a user id (UUID)`);
+
+export const registerInputSchema = z
+  .object({ email: emailSchema, password: z.string(), name: nameSchema, timeZone: timeZoneSchema })
+  .superRefine((input, ctx) => {
+    const problem = passwordPolicyViolation(input.password, { email: input.email });
+    if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: problem });
+  });
+export type RegisterInput = z.infer<typeof registerInputSchema>;
+
+export const setUserRoleArgsSchema = z.object({
+  userId: userIdSchema('userId'),
+  role: z.enum(ROLES),
+});
+
+export const userArgsSchema = z.object({ id: userIdSchema('id') });
+
+export const usersArgsSchema = z.object({
+  first: z
+    .number()
+    .int()
+    .min(1, 'first must be at least 1')
+    .max(MAX_PAGE_SIZE, `first must be at most ${MAX_PAGE_SIZE}`)
+    .nullish()
+    .transform((first) => first ?? DEFAULT_PAGE_SIZE),
+  after: z.string().nullish(),
+  role: z.enum(ROLES).nullish(),
+});

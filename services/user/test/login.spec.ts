@@ -1,0 +1,147 @@
+import * as argon2 from 'argon2';
+import { AuthPayloadData, LOGIN, registerUser } from './support/builders';
+import {
+  RunningUserService,
+  UserServiceEnvironment,
+  userServiceEnvironment,
+} from './support/user-service.harness';
+
+const MINUTE_MS = 60_000;
+
+describe('login', () => {
+  let environment: UserServiceEnvironment;
+  let service: RunningUserService;
+
+  beforeAll(async () => {
+    environment = await userServiceEnvironment();
+    service = await environment.start();
+  });
+
+  afterAll(() => environment?.dispose());
+
+  const login = (email: string, password: string) =>
+    service.query<{ login: AuthPayloadData }>(LOGIN, { email, password });
+
+  it('signs in with the right password, whatever the letter case of the email', async () => {
+    const { registration, user } = await registerUser(service);
+
+    const response = await login(registration.email.toUpperCase(), registration.password);
+
+    expect(response.errors).toBeUndefined();
+    expect(response.data!.login.user).toMatchObject({ id: user.id, email: registration.email });
+    expect(response.data!.login.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('answers a wrong password and an unknown email with the same UNAUTHENTICATED error', async () => {
+    const { registration } = await registerUser(service);
+
+    const wrongPassword = await login(registration.email, 'Not-the-password-1');
+    const unknownEmail = await login(`nobody-${registration.email}`, registration.password);
+
+    for (const response of [wrongPassword, unknownEmail]) {
+      expect(response.data).toBeNull();
+      expect(response.errors).toEqual([
+        expect.objectContaining({
+          message: 'invalid email or password',
+          extensions: { code: 'UNAUTHENTICATED' },
+        }),
+      ]);
+    }
+  });
+
+  it('locks the account at the fifth failure in 15 minutes, with a clear error, until the lockout ends', async () => {
+    const { registration, user } = await registerUser(service);
+    for (let failure = 1; failure <= 4; failure += 1) {
+      const response = await login(registration.email, `Wrong-password-${failure}`);
+      expect(response.errors?.[0]?.message).toBe('invalid email or password');
+    }
+
+    const fifth = await login(registration.email, 'Wrong-password-5');
+    const lockedUntil = new Date(String(fifth.errors?.[0]?.extensions?.lockedUntil));
+    expect(fifth.errors?.[0]).toMatchObject({
+      message: `account locked until ${lockedUntil.toISOString()} after too many failed logins`,
+      extensions: { code: 'UNAUTHENTICATED', reason: 'ACCOUNT_LOCKED' },
+    });
+    expect(lockedUntil.getTime() - environment.clock.now().getTime()).toBeGreaterThan(
+      14 * MINUTE_MS,
+    );
+    expect(lockedUntil.getTime() - environment.clock.now().getTime()).toBeLessThanOrEqual(
+      15 * MINUTE_MS,
+    );
+
+    const rightPasswordWhileLocked = await login(registration.email, registration.password);
+    expect(rightPasswordWhileLocked.errors?.[0]?.extensions).toMatchObject({
+      reason: 'ACCOUNT_LOCKED',
+    });
+
+    environment.clock.advance(15 * MINUTE_MS);
+    const afterLockout = await login(registration.email, registration.password);
+    expect(afterLockout.errors).toBeUndefined();
+    expect(afterLockout.data!.login.user.id).toBe(user.id);
+    expect(await environment.count('login_failures', 'user_id = $1', [user.id])).toBe(0);
+  });
+
+  it('does not lock when the failures are spread over more than the window', async () => {
+    const { registration } = await registerUser(service);
+    for (let failure = 1; failure <= 4; failure += 1)
+      await login(registration.email, `Wrong-password-${failure}`);
+    environment.clock.advance(15 * MINUTE_MS + 1);
+
+    const fifth = await login(registration.email, 'Wrong-password-5');
+    expect(fifth.errors?.[0]?.message).toBe('invalid email or password');
+    expect((await login(registration.email, registration.password)).errors).toBeUndefined();
+  });
+
+  it('upgrades a password hash made with weaker parameters when the user signs in', async () => {
+    const { registration, user } = await registerUser(service);
+    const weakHash = await argon2.hash(registration.password, {
+      type: argon2.argon2id,
+      memoryCost: 4096,
+      timeCost: 1,
+    });
+    await service.dataSource.query(`UPDATE "user".users SET password_hash = $2 WHERE id = $1`, [
+      user.id,
+      weakHash,
+    ]);
+
+    expect((await login(registration.email, registration.password)).errors).toBeUndefined();
+
+    const [row] = await service.dataSource.query(
+      `SELECT password_hash FROM "user".users WHERE id = $1`,
+      [user.id],
+    );
+    expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    expect((await login(registration.email, registration.password)).errors).toBeUndefined();
+  });
+
+  it('records failures only for existing accounts', async () => {
+    const before = await environment.count('login_failures');
+    await login('nobody-at-all@example.com', 'Whatever-password-1');
+    expect(await environment.count('login_failures')).toBe(before);
+  });
+
+  it.each([
+    ['email', 'not-an-email', 'Some-password-123'],
+    ['email', '', 'Some-password-123'],
+    ['password', 'someone@example.com', ''],
+    ['password', 'someone@example.com', 'x'.repeat(129)],
+  ])(
+    'rejects a bad %s with BAD_USER_INPUT naming it, and writes nothing',
+    async (field, email, password) => {
+      const before = await countEverything();
+
+      const response = await login(email, password);
+
+      expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field } });
+      expect(await countEverything()).toEqual(before);
+    },
+  );
+
+  function countEverything() {
+    return Promise.all(
+      ['users', 'outbox', 'refresh_tokens', 'login_failures'].map((table) =>
+        environment.count(table),
+      ),
+    );
+  }
+});

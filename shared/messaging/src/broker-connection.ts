@@ -1,0 +1,161 @@
+import { ChannelModel, connect } from 'amqplib';
+import { Logger } from '@servicedesk/platform';
+import { BackoffPolicy, backoffDelayMs } from './backoff';
+import { describeError } from './errors';
+
+export interface BrokerConnectionOptions {
+  url: string;
+  /** Shown in RabbitMQ's connection list and in log lines (e.g. `ticket relay`). */
+  name: string;
+  logger: Logger;
+  reconnect: BackoffPolicy;
+  /** Declares topology and opens channels on every new connection; a failure means reconnect. */
+  setup(model: ChannelModel): Promise<void>;
+  /** Called when an established connection is lost (its channels are gone with it). */
+  onDisconnect?(error: unknown): void;
+}
+
+const CLOSE_TIMEOUT_MS = 2000;
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(invalid url)';
+  }
+}
+
+/**
+ * One AMQP connection that keeps itself alive: connects, runs `setup`, and after any loss
+ * reconnects with capped exponential backoff and runs `setup` again (topology is
+ * re-declared, consumers re-attached). Messages unacknowledged when a connection dies are
+ * redelivered by the broker, so nothing here needs to remember them.
+ */
+export class BrokerConnection {
+  private model: ChannelModel | null = null;
+  private stopped = false;
+  private failures = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private connecting: Promise<void> | undefined;
+  private lastError: string | undefined;
+
+  constructor(private readonly options: BrokerConnectionOptions) {}
+
+  /** Makes a first attempt (resolving either way) and keeps trying in the background. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.connectOnce();
+  }
+
+  get connected(): boolean {
+    return this.model !== null;
+  }
+
+  /** Why the broker is not reachable, for readiness reports. */
+  get status(): string {
+    return this.model
+      ? 'connected'
+      : `not connected${this.lastError ? ` (${this.lastError})` : ''}`;
+  }
+
+  /** Drops the connection (e.g. a channel broke or a confirm never came) and reconnects. */
+  async reset(reason: string): Promise<void> {
+    const model = this.model;
+    if (!model) return;
+    this.options.logger.warn(
+      { connection: this.options.name, reason },
+      'resetting broker connection',
+    );
+    this.model = null;
+    this.options.onDisconnect?.(new Error(reason));
+    await this.closeModel(model);
+    this.scheduleReconnect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.connecting;
+    const model = this.model;
+    this.model = null;
+    if (model) await this.closeModel(model);
+  }
+
+  private connectOnce(): Promise<void> {
+    this.connecting ??= this.connect().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped || this.model) return;
+    const { logger, name } = this.options;
+    let model: ChannelModel | undefined;
+    try {
+      model = await connect(this.options.url, { clientProperties: { connection_name: name } });
+      const current = model;
+      current.on('error', (error: Error) => {
+        logger.warn({ connection: name, err: error }, 'broker connection error');
+      });
+      current.on('blocked', (reason: string) =>
+        logger.warn({ connection: name, reason }, 'the broker blocks publishing (resource alarm)'),
+      );
+      current.on('unblocked', () =>
+        logger.info({ connection: name }, 'the broker accepts publishing again'),
+      );
+      current.once('close', (error?: Error) => this.onClose(current, error));
+      await this.options.setup(current);
+      if (this.stopped) {
+        await this.closeModel(current);
+        return;
+      }
+      this.model = current;
+      this.failures = 0;
+      this.lastError = undefined;
+      logger.info({ connection: name, url: redact(this.options.url) }, 'connected to the broker');
+    } catch (error) {
+      this.lastError = describeError(error);
+      this.failures += 1;
+      logger.warn(
+        { connection: name, url: redact(this.options.url), err: error, failures: this.failures },
+        'cannot reach the broker; will retry',
+      );
+      if (model) await this.closeModel(model);
+      this.scheduleReconnect();
+    }
+  }
+
+  private onClose(model: ChannelModel, error?: Error): void {
+    if (this.model !== model) return;
+    this.model = null;
+    this.lastError = error ? describeError(error) : 'connection closed';
+    this.options.logger.warn(
+      { connection: this.options.name, err: error },
+      'broker connection lost; reconnecting',
+    );
+    this.options.onDisconnect?.(error);
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.timer !== undefined) return;
+    const delay = backoffDelayMs(Math.max(this.failures, 1), this.options.reconnect);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.connectOnce();
+    }, delay);
+  }
+
+  private async closeModel(model: ChannelModel): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    // A connection whose peer stopped answering never acknowledges the close; do not wait for it.
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+    });
+    await Promise.race([model.close().catch(() => undefined), timeout]);
+    clearTimeout(timer);
+  }
+}

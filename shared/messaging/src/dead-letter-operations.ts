@@ -1,0 +1,153 @@
+import { ChannelModel } from 'amqplib';
+import {
+  carriedHeaders,
+  carriedProperties,
+  headerNumber,
+  headerText,
+  publishConfirmed,
+} from './amqp-messages';
+import { Headers, deadLetterQueueName, workQueueOf } from './topology';
+
+export interface DeadLetterQueueInfo {
+  /** The work queue the messages came from. */
+  queue: string;
+  deadLetterQueue: string;
+  messageCount: number;
+  /** False when the queue was never declared (its consumer has not started yet). */
+  exists: boolean;
+}
+
+export interface DeadLetter {
+  messageId: string | null;
+  /** The routing key (event type) the message was first published with. */
+  routingKey: string | null;
+  error: string | null;
+  attempts: number | null;
+  failedAt: string | null;
+  consumer: string | null;
+  /** The body: the parsed JSON when it is JSON, else the raw text (malformed messages). */
+  envelope: unknown;
+}
+
+export interface ReplayResult {
+  queue: string;
+  replayed: number;
+}
+
+/** Message counts of the DLQs of `queues` (work queue names, or DLQ names). */
+export async function deadLetterQueues(
+  connection: ChannelModel,
+  queues: readonly string[],
+): Promise<DeadLetterQueueInfo[]> {
+  const result: DeadLetterQueueInfo[] = [];
+  for (const name of queues) {
+    const queue = workQueueOf(name);
+    const dlq = deadLetterQueueName(queue);
+    // A check of a missing queue closes the channel it ran on: one channel per check.
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      const { messageCount } = await channel.checkQueue(dlq);
+      result.push({ queue, deadLetterQueue: dlq, messageCount, exists: true });
+      await channel.close();
+    } catch {
+      result.push({ queue, deadLetterQueue: dlq, messageCount: 0, exists: false });
+    }
+  }
+  return result;
+}
+
+function parseBody(content: Buffer): unknown {
+  const text = content.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Reads up to `limit` parked messages without removing them. AMQP 0-9-1 has no "browse":
+ * the messages are fetched unacknowledged and go back to the DLQ when the channel closes.
+ * The trade-off: while a peek runs (milliseconds) those messages are invisible to a
+ * concurrent replay, and they come back flagged `redelivered`; a DLQ has no consumer, so
+ * neither matters in practice.
+ */
+export async function peekDeadLetters(
+  connection: ChannelModel,
+  queue: string,
+  limit = 10,
+): Promise<DeadLetter[]> {
+  const dlq = deadLetterQueueName(workQueueOf(queue));
+  const channel = await connection.createChannel();
+  channel.on('error', () => undefined);
+  const letters: DeadLetter[] = [];
+  try {
+    const { messageCount } = await channel.checkQueue(dlq);
+    for (let i = 0; i < Math.min(limit, messageCount); i++) {
+      const message = await channel.get(dlq, { noAck: false });
+      if (!message) break;
+      letters.push({
+        messageId: message.properties.messageId ?? null,
+        routingKey: headerText(message, Headers.originalRoutingKey),
+        error: headerText(message, Headers.error),
+        attempts: headerNumber(message, Headers.attempts),
+        failedAt: headerText(message, Headers.failedAt),
+        consumer: headerText(message, Headers.consumer),
+        envelope: parseBody(message.content),
+      });
+    }
+  } finally {
+    await channel.close().catch(() => undefined);
+  }
+  return letters;
+}
+
+/**
+ * Moves up to `limit` parked messages back to their work queue, oldest first, with a fresh
+ * attempt budget (the original routing key stays in `x-original-routing-key`). Each one is
+ * acknowledged on the DLQ only after the broker confirmed its copy on the work queue, so a
+ * crash in between duplicates a message (which the consumer's inbox absorbs) but never
+ * loses one. Only the messages present when the replay starts are taken, so a message that
+ * fails again at once is not replayed twice by the same call.
+ */
+export async function replayDeadLetters(
+  connection: ChannelModel,
+  queue: string,
+  limit = 100,
+): Promise<ReplayResult> {
+  const workQueue = workQueueOf(queue);
+  const dlq = deadLetterQueueName(workQueue);
+  const channel = await connection.createConfirmChannel();
+  channel.on('error', () => undefined);
+  let replayed = 0;
+  try {
+    const { messageCount } = await channel.checkQueue(dlq);
+    for (let i = 0; i < Math.min(limit, messageCount); i++) {
+      const message = await channel.get(dlq, { noAck: false });
+      if (!message) break;
+      const headers = carriedHeaders(message, {}, [
+        Headers.attempt,
+        Headers.firstFailedAt,
+        Headers.lastError,
+      ]);
+      try {
+        await publishConfirmed(
+          channel,
+          '',
+          workQueue,
+          message.content,
+          carriedProperties(message, headers),
+        );
+      } catch (error) {
+        channel.nack(message, false, true);
+        throw error;
+      }
+      channel.ack(message);
+      replayed += 1;
+    }
+  } finally {
+    await channel.close().catch(() => undefined);
+  }
+  return { queue: workQueue, replayed };
+}

@@ -1,0 +1,83 @@
+import { BackoffPolicy } from './backoff';
+
+export interface RelayOptions {
+  /** Rows read per round; the relay keeps reading rounds until the outbox is drained. */
+  batchSize: number;
+  /** Safety net behind LISTEN/NOTIFY: how often the relay looks even without a notification. */
+  pollIntervalMs: number;
+  /** Publish attempts of one row before it is parked as FAILED for an operator. */
+  maxAttempts: number;
+  /** Delay before a row the broker refused (unroutable, nacked) is tried again. */
+  retry: BackoffPolicy;
+  /** Reconnection to RabbitMQ and to the PostgreSQL listener. */
+  reconnect: BackoffPolicy;
+  /** A publish without a confirm after this long counts as a lost connection. */
+  confirmTimeoutMs: number;
+  /** How long PUBLISHED rows are kept (for operators looking at recent traffic) before deletion. */
+  publishedRetentionMs: number;
+  /**
+   * Fault-injection point: called once a round's confirms have all arrived and before the
+   * rows are marked PUBLISHED. Lets a test stop the process exactly between the two.
+   */
+  onPublished?: (eventIds: readonly string[]) => void | Promise<void>;
+}
+
+export interface ConsumerOptions {
+  /** Unacknowledged messages per queue (handlers of different aggregates run in parallel). */
+  prefetch: number;
+  /** Handler runs of one message, the first included, before it is parked in the DLQ. */
+  maxAttempts: number;
+  /** Delays between attempts, through the `<queue>.retry.<n>` delay queues. */
+  retry: BackoffPolicy;
+  reconnect: BackoffPolicy;
+  /** How long a graceful stop waits for in-flight handlers. */
+  drainTimeoutMs: number;
+}
+
+export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
+  batchSize: 100,
+  pollIntervalMs: 5000,
+  maxAttempts: 10,
+  retry: { baseMs: 1000, maxMs: 5 * 60_000, jitter: 0.2 },
+  reconnect: { baseMs: 200, maxMs: 30_000, jitter: 0.2 },
+  confirmTimeoutMs: 10_000,
+  publishedRetentionMs: 7 * 24 * 60 * 60_000,
+};
+
+export const DEFAULT_CONSUMER_OPTIONS: ConsumerOptions = {
+  prefetch: 10,
+  maxAttempts: 5,
+  retry: { baseMs: 1000, maxMs: 60_000, jitter: 0.2 },
+  reconnect: { baseMs: 200, maxMs: 30_000, jitter: 0.2 },
+  drainTimeoutMs: 10_000,
+};
+
+export type PartialRelayOptions = Partial<Omit<RelayOptions, 'retry' | 'reconnect'>> & {
+  retry?: Partial<BackoffPolicy>;
+  reconnect?: Partial<BackoffPolicy>;
+};
+
+export type PartialConsumerOptions = Partial<Omit<ConsumerOptions, 'retry' | 'reconnect'>> & {
+  retry?: Partial<BackoffPolicy>;
+  reconnect?: Partial<BackoffPolicy>;
+};
+
+export function relayOptions(overrides: PartialRelayOptions = {}): RelayOptions {
+  const d = DEFAULT_RELAY_OPTIONS;
+  return {
+    ...d,
+    ...overrides,
+    retry: { ...d.retry, ...overrides.retry },
+    reconnect: { ...d.reconnect, ...overrides.reconnect },
+  };
+}
+
+export function consumerOptions(overrides: PartialConsumerOptions = {}): ConsumerOptions {
+  const d = DEFAULT_CONSUMER_OPTIONS;
+  return {
+    ...d,
+    ...overrides,
+    retry: { ...d.retry, ...overrides.retry },
+    reconnect: { ...d.reconnect, ...overrides.reconnect },
+  };
+}

@@ -1,0 +1,425 @@
+import { ChannelModel, ConfirmChannel, Message } from 'amqplib';
+import { ClientConfig } from 'pg';
+import { DataSource, QueryRunner } from 'typeorm';
+import { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import { Logger } from '@servicedesk/platform';
+import { backoffDelayMs } from './backoff';
+import { BrokerConnection } from './broker-connection';
+import { describeError } from './errors';
+import { MessagingMetrics } from './metrics';
+import { OutboxListener } from './outbox-listener';
+import { RelayOptions } from './options';
+import { outboxStatus } from './outbox-operations';
+import { EVENTS_EXCHANGE, Headers, outboxChannel, quoteIdentifier } from './topology';
+
+export interface OutboxRelayDependencies {
+  dataSource: DataSource;
+  service: string;
+  schema: string;
+  rabbitmqUrl: string;
+  logger: Logger;
+  metrics: MessagingMetrics;
+  options: RelayOptions;
+}
+
+interface OutboxRow {
+  id: string;
+  seq: string;
+  aggregate_type: string;
+  aggregate_id: string;
+  event_type: string;
+  envelope: { correlationId?: string; occurredAt?: string } & Record<string, unknown>;
+  headers: Record<string, string>;
+  attempts: number;
+}
+
+/** What became of one row this round. `lost` = the broker went away: not the row's fault. */
+type PublishOutcome =
+  { kind: 'published' } | { kind: 'refused'; error: string } | { kind: 'lost'; error: string };
+
+class BrokerUnavailable extends Error {}
+
+/**
+ * Publishes a service's outbox to RabbitMQ.
+ *
+ * Replicas: every round is one database transaction that first takes a transaction-scoped
+ * advisory lock on the service's schema (`pg_try_advisory_xact_lock`), so one relay of the
+ * service publishes at a time and the others skip the round (they are woken by the same
+ * NOTIFYs and the holder drains until the outbox is empty, so nothing waits for them). A
+ * single publisher per service is what keeps the order per aggregate across replicas
+ * (`FOR UPDATE SKIP LOCKED` would let two relays publish consecutive rows of one aggregate
+ * concurrently); the lock is released by COMMIT or by the death of the session, so a
+ * crashed relay never blocks the others.
+ *
+ * Order: rows are read by `seq`; the rows of one aggregate are published one at a time, each
+ * after the previous one's confirm, and the first failure stops that aggregate for the round
+ * (and until its retry is due). Different aggregates are published in parallel.
+ *
+ * Delivery: a row is marked PUBLISHED only in the same transaction, after its confirm arrived
+ * and it was not returned as unroutable (`mandatory`). If the process dies in between, the
+ * rows are still PENDING and are published again: consumers deduplicate by their inbox. A
+ * refusal by the broker (returned, nacked) costs the row an attempt and reschedules it with
+ * backoff, and after `maxAttempts` parks it as FAILED for an operator; a lost connection
+ * costs nothing: the rows wait, the connection is re-established, and they are published.
+ */
+export class OutboxRelay {
+  private readonly broker: BrokerConnection;
+  private channel: ConfirmChannel | null = null;
+  private readonly returned = new Set<string>();
+  private readonly table: string;
+  private listener: OutboxListener | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private dueTimer: NodeJS.Timeout | undefined;
+  private wanted = false;
+  private draining: Promise<void> | undefined;
+  private stopped = true;
+  private lastCleanupAt = 0;
+
+  constructor(private readonly deps: OutboxRelayDependencies) {
+    this.table = `${quoteIdentifier(deps.schema)}.outbox`;
+    this.broker = new BrokerConnection({
+      url: deps.rabbitmqUrl,
+      name: `${deps.service} outbox relay`,
+      logger: deps.logger,
+      reconnect: deps.options.reconnect,
+      setup: (model) => this.openChannel(model),
+      onDisconnect: () => {
+        this.channel = null;
+      },
+    });
+  }
+
+  get brokerConnected(): boolean {
+    return this.broker.connected && this.channel !== null;
+  }
+
+  get brokerStatus(): string {
+    return this.broker.status;
+  }
+
+  async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.listener = new OutboxListener({
+      connection: listenerConnection(this.deps.dataSource),
+      channel: outboxChannel(this.deps.schema),
+      logger: this.deps.logger,
+      reconnect: this.deps.options.reconnect,
+      onWake: () => this.wake(),
+    });
+    await Promise.all([this.broker.start(), this.listener.start()]);
+    this.pollTimer = setInterval(() => this.wake(), this.deps.options.pollIntervalMs);
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.pollTimer);
+    clearTimeout(this.dueTimer);
+    await this.draining;
+    await Promise.all([this.listener?.stop(), this.broker.stop()]);
+    this.channel = null;
+  }
+
+  /** Asks for a drain; several calls while one runs collapse into one more pass. */
+  wake(): void {
+    if (this.stopped) return;
+    this.wanted = true;
+    this.draining ??= this.drain().finally(() => {
+      this.draining = undefined;
+      if (this.wanted && !this.stopped) this.wake();
+    });
+  }
+
+  /** Resolves when the current drain (if any) has finished; for tests and shutdown. */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.wanted && !this.stopped) {
+      this.wanted = false;
+      try {
+        for (;;) {
+          const { read, full, brokerLost } = await this.round();
+          if (brokerLost || !full || read === 0 || this.stopped) break;
+        }
+        await this.refreshBacklog();
+      } catch (error) {
+        // Database trouble: the next poll (or notification) tries again.
+        this.deps.logger.error(
+          { err: error, schema: this.deps.schema },
+          'outbox relay round failed',
+        );
+      }
+    }
+  }
+
+  /** One batch, in one transaction under the service's relay lock. */
+  private async round(): Promise<{ read: number; full: boolean; brokerLost: boolean }> {
+    const channel = this.channel;
+    if (!channel) return { read: 0, full: false, brokerLost: true };
+    const runner = this.deps.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const [{ locked }] = await runner.query(
+        'SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked',
+        [RELAY_LOCK_CLASS, this.deps.schema],
+      );
+      if (!locked) {
+        await runner.commitTransaction();
+        return { read: 0, full: false, brokerLost: false };
+      }
+      const rows = await this.readBatch(runner);
+      const outcomes = await this.publishAll(channel, rows);
+      const published = rows.filter((row) => outcomes.get(row.id)?.kind === 'published');
+      if (published.length > 0)
+        await this.deps.options.onPublished?.(published.map((row) => row.id));
+      await this.record(runner, rows, outcomes);
+      await runner.commitTransaction();
+      for (const row of published) this.deps.metrics.published.inc({ type: row.event_type });
+      const brokerLost = [...outcomes.values()].some((outcome) => outcome.kind === 'lost');
+      if (brokerLost)
+        void this.broker.reset('publishing failed: connection lost or confirm timed out');
+      return { read: rows.length, full: rows.length === this.deps.options.batchSize, brokerLost };
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /**
+   * Due PENDING rows by seq, leaving out every row that has an earlier PENDING row of its
+   * aggregate still waiting for its retry: those must not overtake it.
+   */
+  private readBatch(runner: QueryRunner): Promise<OutboxRow[]> {
+    return runner.query(
+      `SELECT o.id, o.seq, o.aggregate_type, o.aggregate_id, o.event_type, o.envelope, o.headers, o.attempts
+         FROM ${this.table} o
+        WHERE o.status = 'PENDING'
+          AND o.next_attempt_at <= now()
+          AND NOT EXISTS (
+                SELECT 1 FROM ${this.table} p
+                 WHERE p.status = 'PENDING'
+                   AND p.aggregate_type = o.aggregate_type
+                   AND p.aggregate_id = o.aggregate_id
+                   AND p.seq < o.seq
+                   AND p.next_attempt_at > now())
+        ORDER BY o.seq
+        LIMIT $1`,
+      [this.deps.options.batchSize],
+    );
+  }
+
+  private async publishAll(
+    channel: ConfirmChannel,
+    rows: OutboxRow[],
+  ): Promise<Map<string, PublishOutcome>> {
+    const outcomes = new Map<string, PublishOutcome>();
+    const byAggregate = new Map<string, OutboxRow[]>();
+    for (const row of rows) {
+      const key = `${row.aggregate_type}\u0000${row.aggregate_id}`;
+      const group = byAggregate.get(key);
+      if (group) group.push(row);
+      else byAggregate.set(key, [row]);
+    }
+    await Promise.all(
+      [...byAggregate.values()].map(async (group) => {
+        for (const row of group) {
+          const outcome = await this.publish(channel, row);
+          outcomes.set(row.id, outcome);
+          if (outcome.kind !== 'published') return;
+        }
+      }),
+    );
+    return outcomes;
+  }
+
+  private async publish(channel: ConfirmChannel, row: OutboxRow): Promise<PublishOutcome> {
+    const occurredAt = Date.parse(String(row.envelope.occurredAt));
+    const correlationId = String(row.envelope.correlationId ?? '');
+    try {
+      await this.confirmed(channel, row.event_type, Buffer.from(JSON.stringify(row.envelope)), {
+        mandatory: true,
+        persistent: true,
+        messageId: row.id,
+        type: row.event_type,
+        contentType: 'application/json',
+        timestamp: Math.floor((Number.isNaN(occurredAt) ? Date.now() : occurredAt) / 1000),
+        appId: this.deps.service,
+        headers: { ...row.headers, [Headers.correlationId]: correlationId },
+      });
+    } catch (error) {
+      if (error instanceof BrokerUnavailable) return { kind: 'lost', error: error.message };
+      return { kind: 'refused', error: `broker refused the message: ${describeError(error)}` };
+    }
+    if (this.returned.delete(row.id)) {
+      return {
+        kind: 'refused',
+        error: `unroutable: no queue is bound to ${EVENTS_EXCHANGE} for ${row.event_type}`,
+      };
+    }
+    this.deps.logger.debug(
+      { eventId: row.id, eventType: row.event_type, correlationId },
+      'event published',
+    );
+    return { kind: 'published' };
+  }
+
+  /** Publishes and resolves on the broker's ack; BrokerUnavailable when the channel dies or stays silent. */
+  private confirmed(
+    channel: ConfirmChannel,
+    routingKey: string,
+    body: Buffer,
+    properties: Parameters<ConfirmChannel['publish']>[3],
+  ): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new BrokerUnavailable(`no confirm within ${this.deps.options.confirmTimeoutMs} ms`),
+          ),
+        this.deps.options.confirmTimeoutMs,
+      );
+      try {
+        channel.publish(EVENTS_EXCHANGE, routingKey, body, properties, (error) => {
+          clearTimeout(timer);
+          if (!error) resolve();
+          else if (this.channel !== channel || /closed/i.test(describeError(error))) {
+            reject(new BrokerUnavailable(describeError(error)));
+          } else reject(error);
+        });
+      } catch (error) {
+        // publish throws synchronously once the channel is closed.
+        clearTimeout(timer);
+        reject(new BrokerUnavailable(describeError(error)));
+      }
+    });
+  }
+
+  private async record(
+    runner: QueryRunner,
+    rows: OutboxRow[],
+    outcomes: Map<string, PublishOutcome>,
+  ): Promise<void> {
+    const published = rows
+      .filter((row) => outcomes.get(row.id)?.kind === 'published')
+      .map((row) => row.id);
+    if (published.length > 0) {
+      await runner.query(
+        `UPDATE ${this.table}
+            SET status = 'PUBLISHED', published_at = now(), attempts = attempts + 1, last_error = NULL
+          WHERE id = ANY($1::uuid[])`,
+        [published],
+      );
+    }
+    const { maxAttempts, retry } = this.deps.options;
+    for (const row of rows) {
+      const outcome = outcomes.get(row.id);
+      if (outcome?.kind !== 'refused') continue;
+      const attempts = row.attempts + 1;
+      const parked = attempts >= maxAttempts;
+      await runner.query(
+        `UPDATE ${this.table}
+            SET attempts = $2, last_error = $3, status = $4,
+                next_attempt_at = now() + make_interval(secs => $5::double precision / 1000)
+          WHERE id = $1`,
+        [
+          row.id,
+          attempts,
+          outcome.error,
+          parked ? 'FAILED' : 'PENDING',
+          parked ? 0 : backoffDelayMs(attempts, retry),
+        ],
+      );
+      const log = {
+        eventId: row.id,
+        eventType: row.event_type,
+        correlationId: row.envelope.correlationId,
+        attempts,
+      };
+      if (parked)
+        this.deps.logger.error(
+          { ...log, error: outcome.error },
+          'outbox row parked as FAILED after too many attempts',
+        );
+      else
+        this.deps.logger.warn({ ...log, error: outcome.error }, 'event not published; will retry');
+    }
+  }
+
+  /** Updates the backlog gauges and wakes up again when the earliest postponed row is due. */
+  private async refreshBacklog(): Promise<void> {
+    await this.deleteOldPublishedRows();
+    const status = await outboxStatus(this.deps.dataSource, this.deps.schema);
+    this.deps.metrics.outboxPending.set(status.pending);
+    this.deps.metrics.outboxFailed.set(status.failed);
+    this.deps.metrics.outboxOldestPendingAge.set(status.oldestPendingAgeSeconds ?? 0);
+    clearTimeout(this.dueTimer);
+    if (status.nextAttemptInMs !== null && !this.stopped) {
+      const delay = Math.min(Math.max(status.nextAttemptInMs, 0), this.deps.options.pollIntervalMs);
+      this.dueTimer = setTimeout(() => this.wake(), delay);
+    }
+  }
+
+  /**
+   * Published rows are only history (and the audit service keeps that); they are deleted
+   * after `publishedRetentionMs`, in bounded batches, at most once per CLEANUP_INTERVAL_MS.
+   */
+  private async deleteOldPublishedRows(): Promise<void> {
+    if (Date.now() - this.lastCleanupAt < CLEANUP_INTERVAL_MS) return;
+    this.lastCleanupAt = Date.now();
+    await this.deps.dataSource.query(
+      `DELETE FROM ${this.table} WHERE id IN (
+         SELECT id FROM ${this.table}
+          WHERE status = 'PUBLISHED'
+            AND published_at < now() - make_interval(secs => $1::double precision / 1000)
+          LIMIT $2)`,
+      [this.deps.options.publishedRetentionMs, CLEANUP_BATCH],
+    );
+  }
+
+  private async openChannel(model: ChannelModel): Promise<void> {
+    const channel = await model.createConfirmChannel();
+    this.returned.clear();
+    channel.on('error', (error: Error) =>
+      this.deps.logger.warn({ err: error }, 'relay channel error'),
+    );
+    channel.on('return', (message: Message) => {
+      const id = message.properties.messageId;
+      if (typeof id === 'string') this.returned.add(id);
+    });
+    channel.once('close', () => {
+      if (this.channel !== channel) return;
+      this.channel = null;
+      void this.broker.reset('relay channel closed');
+    });
+    await channel.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true });
+    this.channel = channel;
+    // Rows written while the broker was away are waiting.
+    setImmediate(() => this.wake());
+  }
+}
+
+const CLEANUP_INTERVAL_MS = 60 * 60_000;
+const CLEANUP_BATCH = 10_000;
+
+/** First key of the relay's advisory lock; the second is the hash of the schema. */
+const RELAY_LOCK_CLASS = 0x5d0b;
+
+function listenerConnection(dataSource: DataSource): ClientConfig {
+  const options = dataSource.options as PostgresConnectionOptions;
+  return {
+    connectionString: options.url,
+    host: options.host,
+    port: options.port,
+    user: options.username,
+    password: typeof options.password === 'string' ? options.password : undefined,
+    database: options.database,
+    application_name: `outbox-listener`,
+  };
+}

@@ -1,0 +1,32 @@
+import { Type } from '@nestjs/common';
+import { EventEnvelope, EventType } from '@servicedesk/contracts';
+import { Tx } from './unit-of-work';
+
+/**
+ * Reacts to one or more event types. `handle` runs in the same transaction as the inbox
+ * record of the message, so its effect happens exactly once; it may `tx.emit` events.
+ * Throw `PermanentError` for a message that can never succeed (it is parked at once);
+ * anything else is retried with backoff.
+ */
+export interface EventHandler<T extends EventType = EventType> {
+  handle(event: EventEnvelope<T>, tx: Tx): Promise<void>;
+}
+
+/** A work queue, the event types routed to it, and what handles them. */
+export interface Subscription {
+  /** `<service>.<purpose>`, e.g. `ticket.user-directory`; its delay queues and DLQ are derived from it. */
+  queue: string;
+  /** Event types (routing keys) bound to the queue. */
+  events: readonly EventType[];
+  handler: EventHandler;
+}
+
+/**
+ * A subscription as a service declares it to `MessagingModule.forService`: the handler is
+ * a Nest provider class (declared in its feature module), resolved when the app starts.
+ */
+export interface SubscriptionDeclaration {
+  queue: string;
+  events: readonly EventType[];
+  handler: Type<EventHandler>;
+}

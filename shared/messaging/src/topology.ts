@@ -1,0 +1,40 @@
+/** The one topic exchange every event goes through; routing key = event type. */
+export const EVENTS_EXCHANGE = 'servicedesk.events';
+
+/** Delay queue a message waits in after its `attempt`-th failure, before going back to `queue`. */
+export function retryQueueName(queue: string, attempt: number): string {
+  return `${queue}.retry.${attempt}`;
+}
+
+export function deadLetterQueueName(queue: string): string {
+  return `${queue}.dlq`;
+}
+
+/** Accepts a work queue or its DLQ name and returns the work queue. */
+export function workQueueOf(queue: string): string {
+  return queue.endsWith('.dlq') ? queue.slice(0, -'.dlq'.length) : queue;
+}
+
+/** The PostgreSQL NOTIFY channel the relay of `schema` listens on. */
+export function outboxChannel(schema: string): string {
+  return `outbox_${schema}`;
+}
+
+/** Double-quotes an SQL identifier (schemas such as `user` are reserved words). */
+export function quoteIdentifier(identifier: string): string {
+  return `"${identifier.replace(/"/g, '""')}"`;
+}
+
+/** AMQP headers the consumers and the operations tools read and write. */
+export const Headers = {
+  correlationId: 'x-correlation-id',
+  traceparent: 'traceparent',
+  attempt: 'x-attempt',
+  originalRoutingKey: 'x-original-routing-key',
+  firstFailedAt: 'x-first-failed-at',
+  lastError: 'x-last-error',
+  error: 'x-error',
+  attempts: 'x-attempts',
+  failedAt: 'x-failed-at',
+  consumer: 'x-consumer',
+} as const;

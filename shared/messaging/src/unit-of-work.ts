@@ -1,0 +1,101 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { DataSource, EntityManager } from 'typeorm';
+import { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
+import { EventEnvelope, EventType } from '@servicedesk/contracts';
+import { currentContext, injectTraceHeaders } from '@servicedesk/platform';
+import { NewEvent, buildEnvelope } from './envelope';
+import { quoteIdentifier } from './topology';
+
+/** A database transaction in progress, the only place where events can be emitted. */
+export interface Tx {
+  /** TypeORM manager bound to the transaction: every read and write of the work goes through it. */
+  readonly manager: EntityManager;
+  /**
+   * Validates the event against its contract and writes it to the outbox in this
+   * transaction: it is published if, and only if, the transaction commits. Throws
+   * `ContractViolationError` for an invalid payload (which rolls the transaction back).
+   */
+  emit<T extends EventType>(event: NewEvent<T>): Promise<EventEnvelope<T>>;
+}
+
+export interface UnitOfWorkOptions {
+  /** Name of the service, the `source` of every envelope. */
+  source: string;
+  /** The service's schema, which holds its outbox. */
+  schema: string;
+}
+
+class TransactionScope implements Tx {
+  private finished = false;
+
+  constructor(
+    readonly manager: EntityManager,
+    private readonly options: UnitOfWorkOptions,
+  ) {}
+
+  async emit<T extends EventType>(event: NewEvent<T>): Promise<EventEnvelope<T>> {
+    if (this.finished) {
+      throw new Error(`cannot emit ${event.type}: its unit of work has already finished`);
+    }
+    const envelope = buildEnvelope(event, {
+      source: this.options.source,
+      context: currentContext(),
+    });
+    await this.manager.query(
+      `INSERT INTO ${quoteIdentifier(this.options.schema)}.outbox
+         (id, aggregate_type, aggregate_id, event_type, envelope, headers)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [
+        envelope.id,
+        envelope.aggregateType,
+        envelope.aggregateId,
+        envelope.type,
+        JSON.stringify(envelope),
+        JSON.stringify(injectTraceHeaders()),
+      ],
+    );
+    return envelope;
+  }
+
+  finish(): void {
+    this.finished = true;
+  }
+}
+
+/**
+ * Runs a piece of work in one database transaction and gives it the only handle that can
+ * emit events, so an event cannot be saved without the state change it describes (and the
+ * relay is woken by the outbox trigger when the transaction commits).
+ *
+ * A `run` inside another `run` of the same unit of work joins the outer transaction, so
+ * service methods compose without opening a second connection that would wait on the first.
+ */
+export class UnitOfWork {
+  private readonly active = new AsyncLocalStorage<TransactionScope>();
+
+  constructor(
+    readonly dataSource: DataSource,
+    readonly options: UnitOfWorkOptions,
+  ) {}
+
+  async run<T>(
+    work: (tx: Tx) => Promise<T>,
+    options: { isolation?: IsolationLevel } = {},
+  ): Promise<T> {
+    const outer = this.active.getStore();
+    if (outer) return work(outer);
+    const transaction = (manager: EntityManager) => {
+      const scope = new TransactionScope(manager, this.options);
+      return this.active.run(scope, async () => {
+        try {
+          return await work(scope);
+        } finally {
+          scope.finish();
+        }
+      });
+    };
+    return options.isolation
+      ? this.dataSource.transaction(options.isolation, transaction)
+      : this.dataSource.transaction(transaction);
+  }
+}

@@ -1,0 +1,240 @@
+import { ChannelModel, ConfirmChannel } from 'amqplib';
+import { EventEnvelope } from '@servicedesk/contracts';
+import { waitFor } from '@servicedesk/testing';
+import {
+  EVENTS_EXCHANGE,
+  EventConsumer,
+  EventHandler,
+  MessagingMetrics,
+  PermanentError,
+  TransientError,
+  buildEnvelope,
+  deadLetterQueues,
+  peekDeadLetters,
+  replayDeadLetters,
+  retryQueueName,
+} from '@servicedesk/messaging';
+import { aUserRegistered } from './support/events';
+import {
+  MessagingHarness,
+  TEST_SCHEMA,
+  TEST_SERVICE,
+  counterValue,
+} from './support/messaging-harness';
+
+const QUEUE = 'messaging-test.failures';
+const MAX_ATTEMPTS = 4;
+const RETRY = { baseMs: 150, maxMs: 5000, jitter: 0.2 };
+
+type Script = { failures: number; error: () => Error } | { permanent: true };
+
+/**
+ * A handler whose behaviour per aggregate is scripted by the test ("fail twice, then
+ * succeed"), recording when it was called for each aggregate.
+ */
+class ScriptedHandler implements EventHandler {
+  readonly scripts = new Map<string, Script>();
+  readonly calls = new Map<string, number[]>();
+
+  async handle(event: EventEnvelope, tx: Parameters<EventHandler['handle']>[1]): Promise<void> {
+    const calls = this.calls.get(event.aggregateId) ?? [];
+    calls.push(Date.now());
+    this.calls.set(event.aggregateId, calls);
+    const script = this.scripts.get(event.aggregateId);
+    if (script && 'permanent' in script)
+      throw new PermanentError('this message can never be applied');
+    if (script && calls.length <= script.failures) throw script.error();
+    await tx.manager.query(
+      `INSERT INTO ${TEST_SCHEMA}.effects (event_id, consumer) VALUES ($1, $2)`,
+      [event.id, QUEUE],
+    );
+  }
+
+  callCount(aggregateId: string): number {
+    return this.calls.get(aggregateId)?.length ?? 0;
+  }
+}
+
+describe('consumer: retries, dead letters and replay', () => {
+  let harness: MessagingHarness;
+  let handler: ScriptedHandler;
+  let consumer: EventConsumer;
+  let metrics: MessagingMetrics;
+  let publisher: ConfirmChannel;
+  let broker: ChannelModel;
+
+  async function publish(
+    body: Buffer | EventEnvelope,
+    routingKey = 'user.registered',
+  ): Promise<void> {
+    const content = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+    const messageId = Buffer.isBuffer(body) ? undefined : body.id;
+    publisher.publish(EVENTS_EXCHANGE, routingKey, content, {
+      persistent: true,
+      messageId,
+      contentType: 'application/json',
+    });
+    await publisher.waitForConfirms();
+  }
+
+  function anEnvelope(script?: Script): EventEnvelope {
+    const envelope = buildEnvelope(aUserRegistered(), { source: TEST_SERVICE, context: undefined });
+    if (script) handler.scripts.set(envelope.aggregateId, script);
+    return envelope;
+  }
+
+  async function dlqCount(): Promise<number> {
+    const [info] = await deadLetterQueues(broker, [QUEUE]);
+    return info.messageCount;
+  }
+
+  beforeAll(async () => {
+    harness = await MessagingHarness.create();
+    broker = harness.broker;
+    publisher = await broker.createConfirmChannel();
+    handler = new ScriptedHandler();
+    ({ consumer, metrics } = await harness.startConsumer(
+      [{ queue: QUEUE, events: ['user.registered'], handler }],
+      {
+        maxAttempts: MAX_ATTEMPTS,
+        retry: RETRY,
+      },
+    ));
+  });
+
+  afterAll(async () => {
+    await publisher.close();
+    await harness.close();
+  });
+
+  it('attaches a consumer to its queue and declares its delay queues and DLQ', async () => {
+    expect(consumer.detachedQueues()).toEqual([]);
+    const channel = await broker.createChannel();
+    for (let attempt = 1; attempt < MAX_ATTEMPTS; attempt++)
+      await channel.checkQueue(retryQueueName(QUEUE, attempt));
+    await channel.checkQueue(`${QUEUE}.dlq`);
+    await channel.close();
+  });
+
+  it('retries a transient failure with growing delays, then succeeds', async () => {
+    const envelope = anEnvelope({ failures: 3, error: () => new TransientError('database busy') });
+
+    await publish(envelope);
+
+    await waitFor(async () => (await harness.effectCount(envelope.id)) === 1, {
+      description: 'the fourth attempt to succeed',
+    });
+    const calls = handler.calls.get(envelope.aggregateId)!;
+    expect(calls).toHaveLength(4);
+    const gaps = calls.slice(1).map((time, i) => time - calls[i]);
+    expect(gaps[0]).toBeGreaterThanOrEqual(RETRY.baseMs * (1 - RETRY.jitter));
+    expect(gaps[1]).toBeGreaterThan(gaps[0]);
+    expect(gaps[2]).toBeGreaterThan(gaps[1]);
+    expect(
+      await counterValue(metrics, 'messaging_consumed_total', { queue: QUEUE, outcome: 'retried' }),
+    ).toBe(3);
+  });
+
+  it('parks a message that keeps failing after exactly the configured attempts', async () => {
+    const before = await dlqCount();
+    const envelope = anEnvelope({
+      failures: Number.MAX_SAFE_INTEGER,
+      error: () => new Error('still down'),
+    });
+
+    await publish(envelope);
+
+    await waitFor(async () => (await dlqCount()) === before + 1, {
+      description: 'the message in the DLQ',
+    });
+    expect(handler.callCount(envelope.aggregateId)).toBe(MAX_ATTEMPTS);
+    const parked = (await peekDeadLetters(broker, QUEUE, 50)).find(
+      (letter) => letter.messageId === envelope.id,
+    );
+    expect(parked).toMatchObject({
+      attempts: MAX_ATTEMPTS,
+      routingKey: 'user.registered',
+      consumer: QUEUE,
+      error: 'Error: still down',
+    });
+    expect(Date.parse(parked!.failedAt!)).not.toBeNaN();
+    expect(await harness.effectCount(envelope.id)).toBe(0);
+  });
+
+  it('parks a permanent failure at once', async () => {
+    const before = await dlqCount();
+    const envelope = anEnvelope({ permanent: true });
+
+    await publish(envelope);
+
+    await waitFor(async () => (await dlqCount()) === before + 1, {
+      description: 'the message in the DLQ',
+    });
+    expect(handler.callCount(envelope.aggregateId)).toBe(1);
+    const parked = (await peekDeadLetters(broker, QUEUE, 50)).find(
+      (letter) => letter.messageId === envelope.id,
+    );
+    expect(parked).toMatchObject({ attempts: 1, error: expect.stringMatching(/^PermanentError/) });
+  });
+
+  it('parks malformed messages at once, without calling the handler or retrying', async () => {
+    const before = await dlqCount();
+    const callsBefore = [...handler.calls.values()].flat().length;
+    const violation = anEnvelope();
+    const broken = { ...violation, payload: { ...violation.payload, userId: 'not-a-uuid' } };
+
+    await publish(Buffer.from('{"this is": not json'));
+    await publish(broken as EventEnvelope);
+
+    await waitFor(async () => (await dlqCount()) === before + 2, {
+      description: 'both messages in the DLQ',
+    });
+    expect([...handler.calls.values()].flat().length).toBe(callsBefore);
+    const letters = await peekDeadLetters(broker, QUEUE, 50);
+    const notJson = letters.find((letter) => letter.envelope === '{"this is": not json');
+    const invalid = letters.find((letter) => letter.messageId === violation.id);
+    expect(notJson).toMatchObject({
+      attempts: 1,
+      routingKey: 'user.registered',
+      error: expect.stringMatching(/SyntaxError/),
+    });
+    expect(invalid).toMatchObject({
+      attempts: 1,
+      error: expect.stringMatching(/ContractViolationError.*userId/),
+    });
+    const channel = await broker.createChannel();
+    for (let attempt = 1; attempt < MAX_ATTEMPTS; attempt++) {
+      expect((await channel.checkQueue(retryQueueName(QUEUE, attempt))).messageCount).toBe(0);
+    }
+    await channel.close();
+  });
+
+  it('leaves the messages in the DLQ when they are only looked at', async () => {
+    const count = await dlqCount();
+    await peekDeadLetters(broker, QUEUE, 50);
+    await peekDeadLetters(broker, QUEUE, 50);
+    expect(await dlqCount()).toBe(count);
+  });
+
+  it('processes a replayed message once its handler is fixed', async () => {
+    const envelope = anEnvelope({ permanent: true });
+    await publish(envelope);
+    await waitFor(
+      async () =>
+        (await peekDeadLetters(broker, QUEUE, 50)).some((l) => l.messageId === envelope.id),
+      {
+        description: 'the message in the DLQ',
+      },
+    );
+    handler.scripts.delete(envelope.aggregateId);
+    const parked = await dlqCount();
+
+    const result = await replayDeadLetters(broker, QUEUE, 100);
+
+    expect(result).toEqual({ queue: QUEUE, replayed: parked });
+    await waitFor(async () => (await harness.effectCount(envelope.id)) === 1, {
+      description: 'the replayed message to be applied',
+    });
+    expect(handler.callCount(envelope.aggregateId)).toBe(2);
+  });
+});

@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { ContractViolationError } from '@servicedesk/contracts';
+import { waitFor } from '@servicedesk/testing';
+import { OutboxRelay, UnitOfWork, outboxStatus, retryFailedOutbox } from '@servicedesk/messaging';
+import { aUserRegistered } from './support/events';
+import { MessagingHarness, TEST_SCHEMA, counterValue } from './support/messaging-harness';
+
+/** Writes a state change and its event in one unit of work; returns the event id. */
+async function registerUser(
+  uow: UnitOfWork,
+  options: { failAfterEmit?: boolean } = {},
+): Promise<string> {
+  let eventId = '';
+  await uow.run(async (tx) => {
+    const event = aUserRegistered();
+    await tx.manager.query(`INSERT INTO ${TEST_SCHEMA}.aggregates (id) VALUES ($1)`, [
+      event.aggregateId,
+    ]);
+    eventId = (await tx.emit(event)).id;
+    if (options.failAfterEmit)
+      throw new Error('the state change fails after the event was written');
+  });
+  return eventId;
+}
+
+async function drained(relay: OutboxRelay): Promise<void> {
+  relay.wake();
+  await relay.idle();
+}
+
+describe('outbox relay: delivery', () => {
+  let harness: MessagingHarness;
+
+  beforeAll(async () => {
+    harness = await MessagingHarness.create();
+  });
+
+  afterAll(async () => {
+    await harness.close();
+  });
+
+  it('publishes a committed change exactly once and marks its row PUBLISHED', async () => {
+    const recorder = await harness.recordingQueue(['user.registered']);
+    const { relay, metrics } = await harness.startRelay();
+    const uow = harness.unitOfWork();
+
+    const eventId = await registerUser(uow);
+
+    await waitFor(() => recorder.ids().includes(eventId), {
+      description: 'the event to be consumed',
+    });
+    await waitFor(
+      async () =>
+        (await harness.outboxRows()).find((row) => row.id === eventId)?.status === 'PUBLISHED',
+      {
+        description: 'the row to be marked PUBLISHED',
+      },
+    );
+    await drained(relay);
+    expect(recorder.ids().filter((id) => id === eventId)).toHaveLength(1);
+    const message = recorder.received.find((m) => m.properties.messageId === eventId)!;
+    expect(message.properties).toMatchObject({
+      type: 'user.registered',
+      contentType: 'application/json',
+      deliveryMode: 2,
+      headers: expect.objectContaining({
+        'x-correlation-id': JSON.parse(message.content.toString()).correlationId,
+      }),
+    });
+    expect(
+      await counterValue(metrics, 'messaging_published_total', { type: 'user.registered' }),
+    ).toBeGreaterThanOrEqual(1);
+    await relay.stop();
+  });
+
+  it('never publishes a rolled-back change', async () => {
+    const recorder = await harness.recordingQueue(['user.registered']);
+    const { relay } = await harness.startRelay();
+    const uow = harness.unitOfWork();
+
+    let rolledBackId = '';
+    await expect(
+      uow.run(async (tx) => {
+        rolledBackId = (await tx.emit(aUserRegistered())).id;
+        throw new Error('business rule broken');
+      }),
+    ).rejects.toThrow('business rule broken');
+    // A committed change after it proves the relay ran past the point where the other would be.
+    const committedId = await registerUser(uow);
+
+    await waitFor(() => recorder.ids().includes(committedId), {
+      description: 'the committed event',
+    });
+    await drained(relay);
+    expect((await harness.outboxRows()).map((row) => row.id)).not.toContain(rolledBackId);
+    expect(recorder.ids()).not.toContain(rolledBackId);
+    await relay.stop();
+  });
+
+  it('rejects an event that breaks its contract before writing anything', async () => {
+    const uow = harness.unitOfWork();
+    const aggregateId = randomUUID();
+    const before = (await harness.outboxRows()).length;
+
+    await expect(
+      uow.run(async (tx) => {
+        await tx.manager.query(`INSERT INTO ${TEST_SCHEMA}.aggregates (id) VALUES ($1)`, [
+          aggregateId,
+        ]);
+        const event = aUserRegistered(aggregateId);
+        await tx.emit({ ...event, payload: { ...event.payload, email: 'not an email' } });
+      }),
+    ).rejects.toThrow(ContractViolationError);
+
+    expect(
+      await harness.dataSource.query(`SELECT 1 FROM ${TEST_SCHEMA}.aggregates WHERE id = $1`, [
+        aggregateId,
+      ]),
+    ).toHaveLength(0);
+    expect(await harness.outboxRows()).toHaveLength(before);
+  });
+
+  it('does not let an emit escape its finished transaction', async () => {
+    const uow = harness.unitOfWork();
+    let leaked: Parameters<Parameters<UnitOfWork['run']>[0]>[0] | undefined;
+    await uow.run(async (tx) => {
+      leaked = tx;
+    });
+    await expect(leaked!.emit(aUserRegistered())).rejects.toThrow(/already finished/);
+  });
+
+  it('deletes published rows once they are older than the retention period', async () => {
+    const uow = harness.unitOfWork();
+    const [old, recent] = [await registerUser(uow), await registerUser(uow)];
+    await harness.dataSource.query(
+      `UPDATE ${TEST_SCHEMA}.outbox SET status = 'PUBLISHED', published_at = now() - interval '8 days' WHERE id = $1`,
+      [old],
+    );
+
+    const { relay } = await harness.startRelay({ publishedRetentionMs: 7 * 24 * 3600_000 });
+
+    await waitFor(async () => !(await harness.outboxRows()).some((row) => row.id === old), {
+      description: 'the old published row to be deleted',
+    });
+    await waitFor(
+      async () =>
+        (await harness.outboxRows()).find((row) => row.id === recent)?.status === 'PUBLISHED',
+      {
+        description: 'the recent row to be published and kept',
+      },
+    );
+    await relay.stop();
+  });
+
+  it('treats an unroutable event as a failure: retried with backoff, then parked FAILED until an operator retries it', async () => {
+    const { relay } = await harness.startRelay({
+      maxAttempts: 3,
+      retry: { baseMs: 20, maxMs: 100, jitter: 0 },
+    });
+    const uow = harness.unitOfWork();
+    let eventId = '';
+    await uow.run(async (tx) => {
+      // No queue is bound to user.erased in this vhost: the broker returns it (mandatory).
+      const userId = randomUUID();
+      eventId = (await tx.emit({ type: 'user.erased', aggregateId: userId, payload: { userId } }))
+        .id;
+    });
+
+    const parked = await waitFor(
+      async () =>
+        (await harness.outboxRows()).find((row) => row.id === eventId && row.status === 'FAILED'),
+      { description: 'the unroutable row to be parked' },
+    );
+    expect(parked.attempts).toBe(3);
+    expect(parked.last_error).toMatch(/unroutable/);
+    expect((await outboxStatus(harness.dataSource, TEST_SCHEMA)).failed).toBe(1);
+
+    const recorder = await harness.recordingQueue(['user.erased']);
+    expect(await retryFailedOutbox(harness.dataSource, TEST_SCHEMA)).toBe(1);
+    await waitFor(() => recorder.ids().includes(eventId), {
+      description: 'the retried event to be published',
+    });
+    await waitFor(
+      async () =>
+        (await harness.outboxRows()).find((row) => row.id === eventId)?.status === 'PUBLISHED',
+      {
+        description: 'the retried row to be PUBLISHED',
+      },
+    );
+    await relay.stop();
+  });
+});

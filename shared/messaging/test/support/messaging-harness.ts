@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { ChannelModel, ConsumeMessage, connect } from 'amqplib';
+import { Registry } from 'prom-client';
+import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { EventType } from '@servicedesk/contracts';
+import { createDataSource, createLogger, migrate } from '@servicedesk/platform';
+import { TestResource, createTestDatabase, createTestVhost } from '@servicedesk/testing';
+import {
+  EVENTS_EXCHANGE,
+  EventConsumer,
+  MessagingMetrics,
+  OutboxRelay,
+  PartialConsumerOptions,
+  PartialRelayOptions,
+  Subscription,
+  UnitOfWork,
+  consumerOptions,
+  messagingEntities,
+  messagingMigration,
+  relayOptions,
+} from '@servicedesk/messaging';
+
+export const TEST_SCHEMA = 'messaging_test';
+export const TEST_SERVICE = 'messaging-test';
+export const silentLogger = createLogger(TEST_SERVICE, 'silent');
+
+/** The "state" a service changes next to its events, and the "effects" a consumer applies. */
+class TestTables1763942500000 implements MigrationInterface {
+  readonly name = 'TestTables1763942500000';
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(
+      `CREATE TABLE ${TEST_SCHEMA}.aggregates (id uuid PRIMARY KEY, version integer NOT NULL DEFAULT 0)`,
+    );
+    await queryRunner.query(
+      `CREATE TABLE ${TEST_SCHEMA}.effects (id bigserial PRIMARY KEY, event_id uuid NOT NULL, consumer text NOT NULL)`,
+    );
+  }
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE ${TEST_SCHEMA}.effects`);
+    await queryRunner.query(`DROP TABLE ${TEST_SCHEMA}.aggregates`);
+  }
+}
+
+/**
+ * One test file's world: its own database (migrated with the messaging tables and two test
+ * tables) and its own RabbitMQ vhost; everything started through it is stopped by `close`.
+ */
+export class MessagingHarness {
+  private readonly closers: Array<() => Promise<unknown>> = [];
+
+  private constructor(
+    readonly database: TestResource,
+    readonly vhost: TestResource,
+    readonly dataSource: DataSource,
+    readonly broker: ChannelModel,
+  ) {}
+
+  static async create(): Promise<MessagingHarness> {
+    const database = await createTestDatabase();
+    const vhost = await createTestVhost();
+    const dataSource = newDataSource(database.url);
+    await migrate(dataSource, TEST_SCHEMA);
+    const broker = await connect(vhost.url);
+    broker.on('error', () => undefined);
+    const channel = await broker.createChannel();
+    await channel.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true });
+    await channel.close();
+    return new MessagingHarness(database, vhost, dataSource, broker);
+  }
+
+  unitOfWork(dataSource = this.dataSource): UnitOfWork {
+    return new UnitOfWork(dataSource, { source: TEST_SERVICE, schema: TEST_SCHEMA });
+  }
+
+  /** A second connection pool to the same database, as another replica of the service would have. */
+  async anotherDataSource(): Promise<DataSource> {
+    const dataSource = newDataSource(this.database.url);
+    await dataSource.initialize();
+    this.closers.push(() => dataSource.destroy());
+    return dataSource;
+  }
+
+  async startRelay(
+    overrides: PartialRelayOptions & { rabbitmqUrl?: string; dataSource?: DataSource } = {},
+  ): Promise<{ relay: OutboxRelay; metrics: MessagingMetrics }> {
+    const { rabbitmqUrl = this.vhost.url, dataSource = this.dataSource, ...options } = overrides;
+    const metrics = new MessagingMetrics(new Registry());
+    const relay = new OutboxRelay({
+      dataSource,
+      service: TEST_SERVICE,
+      schema: TEST_SCHEMA,
+      rabbitmqUrl,
+      logger: silentLogger,
+      metrics,
+      options: relayOptions({
+        pollIntervalMs: 1000,
+        reconnect: { baseMs: 50, maxMs: 500 },
+        ...options,
+      }),
+    });
+    this.closers.push(() => relay.stop());
+    await relay.start();
+    return { relay, metrics };
+  }
+
+  async startConsumer(
+    subscriptions: Subscription[],
+    overrides: PartialConsumerOptions & { rabbitmqUrl?: string } = {},
+  ): Promise<{ consumer: EventConsumer; metrics: MessagingMetrics }> {
+    const { rabbitmqUrl = this.vhost.url, ...options } = overrides;
+    const metrics = new MessagingMetrics(new Registry());
+    const consumer = new EventConsumer({
+      service: TEST_SERVICE,
+      rabbitmqUrl,
+      unitOfWork: this.unitOfWork(),
+      subscriptions,
+      logger: silentLogger,
+      metrics,
+      options: consumerOptions({ reconnect: { baseMs: 50, maxMs: 500 }, ...options }),
+    });
+    this.closers.push(() => consumer.stop());
+    await consumer.start();
+    return { consumer, metrics };
+  }
+
+  /** A plain queue bound to `events` that records every message it receives, in order. */
+  async recordingQueue(events: readonly EventType[]): Promise<RecordingQueue> {
+    const queue = `recorder.${randomUUID()}`;
+    const channel = await this.broker.createChannel();
+    await channel.assertQueue(queue, { durable: false, autoDelete: true });
+    for (const event of events) await channel.bindQueue(queue, EVENTS_EXCHANGE, event);
+    const received: ConsumeMessage[] = [];
+    await channel.consume(queue, (message) => message && received.push(message), { noAck: true });
+    this.closers.push(() => channel.close());
+    return {
+      received,
+      ids: () => received.map((message) => String(message.properties.messageId)),
+      bodies: () => received.map((message) => JSON.parse(message.content.toString('utf8'))),
+    };
+  }
+
+  async outboxRows(): Promise<
+    Array<{ id: string; status: string; attempts: number; last_error: string | null }>
+  > {
+    return this.dataSource.query(
+      `SELECT id, status, attempts, last_error FROM ${TEST_SCHEMA}.outbox ORDER BY seq`,
+    );
+  }
+
+  async effectCount(eventId: string): Promise<number> {
+    const [{ count }] = await this.dataSource.query(
+      `SELECT count(*)::int AS count FROM ${TEST_SCHEMA}.effects WHERE event_id = $1`,
+      [eventId],
+    );
+    return count;
+  }
+
+  async close(): Promise<void> {
+    for (const close of this.closers.reverse()) await close().catch(() => undefined);
+    await this.broker.close().catch(() => undefined);
+    await this.dataSource.destroy().catch(() => undefined);
+    await this.vhost.drop();
+    await this.database.drop();
+  }
+}
+
+export interface RecordingQueue {
+  received: ConsumeMessage[];
+  ids(): string[];
+  // Bodies are the JSON envelopes as published.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  bodies(): any[];
+}
+
+function newDataSource(url: string): DataSource {
+  return createDataSource({
+    url,
+    schema: TEST_SCHEMA,
+    entities: messagingEntities,
+    migrations: [messagingMigration(TEST_SCHEMA), TestTables1763942500000],
+    logger: silentLogger,
+  });
+}
+
+/** A counter's value for the label set that includes `labels`, 0 if never incremented. */
+export async function counterValue(
+  metrics: MessagingMetrics,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number> {
+  const metric = metrics.registry.getSingleMetric(name);
+  if (!metric) return 0;
+  const { values } = await metric.get();
+  const match = values.find((value) =>
+    Object.entries(labels).every(([key, expected]) => value.labels[key] === expected),
+  );
+  return match?.value ?? 0;
+}

@@ -1,0 +1,171 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { HealthRegistry } from './health.registry';
+import { Logger } from './logger';
+import { NestPinoLogger } from './nest-logger';
+import { stopTracing } from './tracing';
+
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10000;
+
+/**
+ * Creates (does not start) a Nest app whose own log lines go to `logger`. Start-up errors
+ * are thrown to the caller instead of aborting the process, so main.ts can log them.
+ */
+export async function createServiceApp(
+  module: Type | DynamicModule,
+  logger: Logger,
+): Promise<INestApplication> {
+  return NestFactory.create(module, { logger: new NestPinoLogger(logger), abortOnError: false });
+}
+
+export interface GracefulShutdownOptions {
+  logger: Logger;
+  /** How long in-flight requests may take to finish before their connections are cut. */
+  timeoutMs?: number;
+  signals?: NodeJS.Signals[];
+}
+
+function healthOf(app: INestApplication): HealthRegistry | undefined {
+  try {
+    return app.get(HealthRegistry, { strict: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Responses being written, so shutdown can tell their keep-alive connections to close. */
+function trackResponses(server: Server): Set<ServerResponse> {
+  const active = new Set<ServerResponse>();
+  server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    active.add(response);
+    response.once('close', () => active.delete(response));
+  });
+  return active;
+}
+
+/** Stops accepting connections and resolves once in-flight requests are done or `timeoutMs` passed. */
+async function closeHttpServer(
+  server: Server,
+  active: Set<ServerResponse>,
+  timeoutMs: number,
+  logger: Logger,
+): Promise<void> {
+  if (!server.listening) return;
+  let timer: NodeJS.Timeout | undefined;
+  const closed = new Promise<'closed'>((resolve) => server.close(() => resolve('closed')));
+  // A keep-alive connection would otherwise hold the server open (and could carry new
+  // requests) until its idle timeout: each response ends its connection instead.
+  const closeAfter = (response: ServerResponse) => {
+    if (!response.headersSent) response.setHeader('connection', 'close');
+    response.once('finish', () => setImmediate(() => server.closeIdleConnections()));
+  };
+  active.forEach(closeAfter);
+  server.on('request', (_request: IncomingMessage, response: ServerResponse) =>
+    closeAfter(response),
+  );
+  server.closeIdleConnections();
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  const outcome = await Promise.race([closed, timedOut]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    logger.warn(
+      { timeoutMs },
+      'shutdown: in-flight requests did not finish in time, closing their connections',
+    );
+    server.closeAllConnections();
+    await closed;
+  }
+}
+
+/**
+ * Shutdown in the order that loses nothing: report not-ready, stop accepting requests and let
+ * in-flight ones finish (bounded by `timeoutMs`), then run Nest's shutdown hooks (consumers
+ * drain and the relay stops in onModuleDestroy/beforeApplicationShutdown; the DataSource is
+ * destroyed in onApplicationShutdown, last), then flush traces.
+ *
+ * Nest's `enableShutdownHooks()` is deliberately not used: it would call `app.close()` at the
+ * signal, running the hooks (closing the database) while requests are still in flight.
+ * Install it before the server takes requests. Returns the shutdown function, which tests
+ * may call directly.
+ */
+export function installGracefulShutdown(
+  app: INestApplication,
+  options: GracefulShutdownOptions,
+): (signal?: string) => Promise<void> {
+  const {
+    logger,
+    timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    signals = ['SIGTERM', 'SIGINT'],
+  } = options;
+  let shutdown: Promise<void> | undefined;
+  const server = app.getHttpServer() as Server;
+  const active = trackResponses(server);
+
+  const run = async (signal: string): Promise<void> => {
+    logger.info({ signal, timeoutMs }, 'shutdown: started, no longer ready');
+    healthOf(app)?.markShuttingDown();
+    try {
+      await closeHttpServer(server, active, timeoutMs, logger);
+      logger.info('shutdown: http server closed');
+      await app.close();
+      logger.info('shutdown: application hooks done');
+      await stopTracing();
+      logger.info('shutdown: complete');
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown: failed');
+      process.exitCode = 1;
+    } finally {
+      signals.forEach((name) => process.off(name, onSignal));
+    }
+  };
+
+  function onSignal(signal: NodeJS.Signals): void {
+    if (shutdown) {
+      logger.warn({ signal }, 'shutdown: second signal, exiting now');
+      process.exit(1);
+    }
+    shutdown = run(signal).then(() => {
+      // Anything still holding the event loop (a stray socket or timer) must not keep a
+      // stopped service alive; unref'd, so a clean exit does not wait for it.
+      setTimeout(() => process.exit(), 1000).unref();
+    });
+  }
+
+  signals.forEach((name) => process.on(name, onSignal));
+  return (signal = 'manual') => {
+    shutdown ??= run(signal);
+    return shutdown;
+  };
+}
+
+export interface BootstrapOptions {
+  service: string;
+  /** The AppModule (class or `AppModule.forRoot(config)`); or pass an already created `app`. */
+  module?: Type | DynamicModule;
+  app?: INestApplication;
+  port: number;
+  logger: Logger;
+  shutdownTimeoutMs?: number;
+}
+
+/**
+ * Starts a service: creates the app (unless given), installs graceful shutdown and listens
+ * on `port`. Returns the listening app.
+ */
+export async function bootstrapService(options: BootstrapOptions): Promise<INestApplication> {
+  const { service, logger } = options;
+  let app = options.app;
+  if (!app) {
+    if (!options.module) throw new Error('bootstrapService needs a module or an app');
+    app = await createServiceApp(options.module, logger);
+  }
+  installGracefulShutdown(app, { logger, timeoutMs: options.shutdownTimeoutMs });
+  await app.listen(options.port);
+  const address = (app.getHttpServer() as Server).address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  logger.info({ port, url: `http://localhost:${port}/graphql` }, `${service} listening`);
+  return app;
+}

@@ -1,0 +1,150 @@
+import { z } from 'zod';
+
+/**
+ * Start-up configuration. This file is the only place in the platform that reads
+ * `process.env` (besides tracing, which reads the standard OTEL_* variables): each service
+ * calls `loadConfig` once from its own config file and passes the typed result around.
+ */
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Safe only on a developer machine; production refuses it (see `requireInProduction`). */
+export const LOCAL_SERVICE_TOKEN_SECRET = 'local-dev-service-token-secret-change-me';
+
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A URL whose scheme is one of `protocols`; the value itself never appears in an error. */
+function urlVariable(protocols: string[]) {
+  return z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+}
+
+/** A TCP port variable (`USER_PORT`, …); 0 asks the OS for a free port (tests). */
+export function portVariable(fallback: number) {
+  return z.coerce.number().int().min(0).max(65535).default(fallback);
+}
+
+/** The variables every service has; a service spreads this into its own `z.object`. */
+export const baseConfigShape = {
+  NODE_ENV: z.enum(NODE_ENVS).default('development'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  DATABASE_URL: urlVariable(['postgres:', 'postgresql:']).default(
+    'postgres://postgres@127.0.0.1:5432/servicedesk',
+  ),
+  RABBITMQ_URL: urlVariable(['amqp:', 'amqps:']).default('amqp://guest:guest@127.0.0.1:5672'),
+  SERVICE_TOKEN_SECRET: z
+    .string()
+    .min(16, { message: 'must be at least 16 characters long' })
+    .default(LOCAL_SERVICE_TOKEN_SECRET),
+  OTEL_EXPORTER_OTLP_ENDPOINT: urlVariable(['http:', 'https:']).optional(),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10000),
+};
+
+export const baseConfigSchema = z.object(baseConfigShape);
+export type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+/** What `loadConfig` learnt while parsing, so production checks can tell a default from a value. */
+interface ConfigProvenance {
+  supplied: ReadonlySet<string>;
+  defaults: Readonly<Record<string, unknown>>;
+}
+
+const provenance = new WeakMap<object, ConfigProvenance>();
+
+function isZodObject(schema: z.ZodType): schema is z.ZodObject {
+  return schema instanceof z.ZodObject;
+}
+
+/** Every schema default, found by parsing "absent" per key. */
+function defaultsOf(schema: z.ZodType): Record<string, unknown> {
+  if (!isZodObject(schema)) return {};
+  const defaults: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(schema.shape)) {
+    const parsed = (field as z.ZodType).safeParse(undefined);
+    if (parsed.success && parsed.data !== undefined) defaults[key] = parsed.data;
+  }
+  return defaults;
+}
+
+function describeIssues(
+  issues: readonly z.core.$ZodIssue[],
+  present: Record<string, unknown>,
+): string {
+  const lines = issues.map((issue) => {
+    const name = issue.path.length > 0 ? issue.path.map(String).join('.') : '(configuration)';
+    const missing = issue.path.length > 0 && !(String(issue.path[0]) in present);
+    const reason = missing ? 'is required' : issue.message;
+    return `  - ${name}: ${reason}`;
+  });
+  return `Invalid configuration:\n${lines.join('\n')}`;
+}
+
+/**
+ * Parses `env` with `schema` once. An empty variable counts as unset, so `.env` files can
+ * list every name. Throws a `ConfigError` naming each invalid variable and why — never its
+ * value, which may be a secret. In production the base secrets are required here already.
+ */
+export function loadConfig<S extends z.ZodTypeAny>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<S> {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  // reportInput is off by default in zod 4; keeping the input out of issues keeps secrets out of messages.
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues, present));
+  const config = parsed.data as z.infer<S>;
+  if (typeof config === 'object' && config !== null) {
+    provenance.set(config, {
+      supplied: new Set(Object.keys(present)),
+      defaults: defaultsOf(schema),
+    });
+    const record = config as Record<string, unknown>;
+    if (record.NODE_ENV === 'production' && 'SERVICE_TOKEN_SECRET' in record) {
+      requireInProduction(record, 'SERVICE_TOKEN_SECRET');
+    }
+  }
+  return config;
+}
+
+/**
+ * In production, refuses to go on unless each named variable was set explicitly and differs
+ * from its local-development default. Throws one `ConfigError` naming every offender.
+ */
+export function requireInProduction<C extends object>(
+  config: C,
+  ...names: Array<keyof C & string>
+): void {
+  const record = config as Record<string, unknown>;
+  if (record.NODE_ENV !== 'production') return;
+  const known = provenance.get(config);
+  const problems: string[] = [];
+  for (const name of names) {
+    const value = record[name];
+    const fallback =
+      known?.defaults[name] ??
+      (name === 'SERVICE_TOKEN_SECRET' ? LOCAL_SERVICE_TOKEN_SECRET : undefined);
+    if (value === undefined || value === '' || (known && !known.supplied.has(name))) {
+      problems.push(`  - ${name}: must be set in production`);
+    } else if (fallback !== undefined && value === fallback) {
+      problems.push(`  - ${name}: must not be the local development default in production`);
+    }
+  }
+  if (problems.length > 0)
+    throw new ConfigError(`Missing production secrets:\n${problems.join('\n')}`);
+}

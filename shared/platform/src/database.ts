@@ -1,0 +1,142 @@
+import { Counter, Registry } from 'prom-client';
+import { DataSource, Logger as TypeOrmLogger } from 'typeorm';
+import { currentContext } from './context';
+import { ReadinessCheck } from './health.registry';
+import { Logger, createLogger } from './logger';
+import { dbQueryCounter, dbQueryErrorCounter } from './metrics';
+
+const DEFAULT_POOL_SIZE = 10;
+const DEFAULT_SLOW_QUERY_MS = 500;
+const CONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * TypeORM's logger hook is the one place that sees every statement, so it feeds the
+ * `db_queries_total` counter (which end-to-end tests read to catch N+1 queries) and reports
+ * slow and failed statements. Parameters are never logged: they may hold personal data.
+ */
+export class QueryTelemetryLogger implements TypeOrmLogger {
+  private queries?: Counter;
+  private failures?: Counter;
+
+  constructor(
+    private readonly logger: Logger,
+    registry?: Registry,
+  ) {
+    if (registry) this.useRegistry(registry);
+  }
+
+  /** Counts into `registry` from now on (a DataSource may be created before the app's registry). */
+  useRegistry(registry: Registry): void {
+    this.queries = dbQueryCounter(registry);
+    this.failures = dbQueryErrorCounter(registry);
+  }
+
+  logQuery(query: string): void {
+    this.queries?.inc({ origin: currentContext()?.origin ?? 'background' });
+    this.logger.trace({ query }, 'sql');
+  }
+
+  logQueryError(error: string | Error, query: string): void {
+    this.failures?.inc();
+    this.logger.warn({ err: error, query }, 'sql statement failed');
+  }
+
+  logQuerySlow(time: number, query: string): void {
+    this.logger.warn({ durationMs: time, query }, 'slow sql statement');
+  }
+
+  logSchemaBuild(message: string): void {
+    this.logger.debug({ schemaBuild: message }, 'schema build');
+  }
+
+  logMigration(message: string): void {
+    this.logger.info({ migration: message }, 'migration');
+  }
+
+  log(level: 'log' | 'info' | 'warn', message: unknown): void {
+    if (level === 'warn') this.logger.warn({ detail: message }, 'typeorm warning');
+    else this.logger.debug({ detail: message }, 'typeorm');
+  }
+}
+
+export interface DataSourceOptions {
+  url: string;
+  /** The service's own PostgreSQL schema; the migrations table lives there too. */
+  schema: string;
+  // TypeORM takes entity and migration classes as constructors of any shape.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: Function[];
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: Function[];
+  logger?: Logger;
+  /** The app's metrics registry (`METRICS_REGISTRY`); see also `attachQueryMetrics`. */
+  registry?: Registry;
+  poolSize?: number;
+  slowQueryMs?: number;
+}
+
+export function createDataSource(options: DataSourceOptions): DataSource {
+  const logger = options.logger ?? createLogger('database');
+  return new DataSource({
+    type: 'postgres',
+    url: options.url,
+    schema: options.schema,
+    entities: options.entities,
+    migrations: options.migrations,
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    maxQueryExecutionTime: options.slowQueryMs ?? DEFAULT_SLOW_QUERY_MS,
+    logger: new QueryTelemetryLogger(logger, options.registry),
+    extra: {
+      max: options.poolSize ?? DEFAULT_POOL_SIZE,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    },
+  });
+}
+
+/** Makes a DataSource built without a registry count its statements into `registry`. */
+export function attachQueryMetrics(dataSource: DataSource, registry: Registry): void {
+  if (dataSource.logger instanceof QueryTelemetryLogger) dataSource.logger.useRegistry(registry);
+}
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * Creates the schema (quoted: `user` is a reserved word) and runs pending migrations, each in
+ * its own transaction. An advisory lock serialises replicas that start at the same time.
+ * Initializes the DataSource if needed and leaves it initialized.
+ */
+export async function migrate(dataSource: DataSource, schema: string): Promise<void> {
+  if (!dataSource.isInitialized) await dataSource.initialize();
+  const lockRunner = dataSource.createQueryRunner();
+  await lockRunner.connect();
+  try {
+    await lockRunner.query('SELECT pg_advisory_lock(hashtext($1))', [
+      `servicedesk.migrate.${schema}`,
+    ]);
+    try {
+      await lockRunner.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await lockRunner.query('SELECT pg_advisory_unlock(hashtext($1))', [
+        `servicedesk.migrate.${schema}`,
+      ]);
+    }
+  } finally {
+    await lockRunner.release();
+  }
+}
+
+export function databaseReadiness(dataSource: DataSource): ReadinessCheck {
+  return {
+    name: 'database',
+    async check() {
+      if (!dataSource.isInitialized) throw new Error('data source is not initialized');
+      await dataSource.query('SELECT 1');
+    },
+  };
+}

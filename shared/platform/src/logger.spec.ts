@@ -1,0 +1,87 @@
+import { Writable } from 'node:stream';
+import { runWithContext } from './context';
+import { REDACTED, createLogger } from './logger';
+
+function capture() {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()));
+      done();
+    },
+  });
+  return { logger: createLogger('ticket', 'info', stream), lines };
+}
+
+describe('createLogger', () => {
+  it('writes JSON with the service name, a level label and an ISO time', () => {
+    const { logger, lines } = capture();
+
+    logger.info('ticket created');
+
+    expect(lines[0]).toMatchObject({ service: 'ticket', level: 'info', msg: 'ticket created' });
+    expect(new Date(lines[0].time as string).toISOString()).toBe(lines[0].time);
+  });
+
+  it('adds the correlation id and user of the current request context', () => {
+    const { logger, lines } = capture();
+
+    runWithContext({ correlationId: 'corr-1', identity: { userId: 'u-1', role: 'AGENT' } }, () =>
+      logger.info('inside'),
+    );
+    runWithContext({ correlationId: 'corr-2', identity: null }, () => logger.info('anonymous'));
+    logger.info('outside');
+
+    expect(lines[0]).toMatchObject({ correlationId: 'corr-1', userId: 'u-1' });
+    expect(lines[1]).toMatchObject({ correlationId: 'corr-2' });
+    expect(lines[1]).not.toHaveProperty('userId');
+    expect(lines[2]).not.toHaveProperty('correlationId');
+  });
+
+  it.each([
+    ['password', { password: 'hunter2' }, ['password']],
+    ['token', { token: 'tok' }, ['token']],
+    ['secret', { secret: 's' }, ['secret']],
+    ['authorization', { authorization: 'Bearer x' }, ['authorization']],
+    [
+      'refreshToken in a nested object',
+      { input: { refreshToken: 'r' } },
+      ['input', 'refreshToken'],
+    ],
+    [
+      'accessToken two levels deep',
+      { result: { payload: { accessToken: 'a' } } },
+      ['result', 'payload', 'accessToken'],
+    ],
+    ['a nested password', { args: { input: { password: 'p' } } }, ['args', 'input', 'password']],
+    [
+      'request headers',
+      { req: { headers: { authorization: 'Bearer x' } } },
+      ['req', 'headers', 'authorization'],
+    ],
+    [
+      'the service token header',
+      { headers: { 'x-service-token': 'jwt' } },
+      ['headers', 'x-service-token'],
+    ],
+    ['cookies', { headers: { cookie: 'sid=1' } }, ['headers', 'cookie']],
+  ])('redacts %s', (_case, fields, path) => {
+    const { logger, lines } = capture();
+
+    logger.info(fields, 'with a secret');
+
+    const value = path.reduce<unknown>(
+      (node, key) => (node as Record<string, unknown>)[key],
+      lines[0],
+    );
+    expect(value).toBe(REDACTED);
+  });
+
+  it('leaves ordinary fields alone', () => {
+    const { logger, lines } = capture();
+
+    logger.info({ ticketId: 't-1', input: { title: 'Printer' } }, 'plain');
+
+    expect(lines[0]).toMatchObject({ ticketId: 't-1', input: { title: 'Printer' } });
+  });
+});

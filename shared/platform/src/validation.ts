@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { BadUserInputError } from './errors';
+
+/**
+ * Validates client input with a zod schema and returns the parsed value. The first issue
+ * becomes a `BadUserInputError` whose `field` is the dotted path of the offending value,
+ * prefixed by `root` (the argument name): `validateInput(schema, input, 'input')` reports
+ * `input.email`; array items appear as `input.tags.2`.
+ */
+export function validateInput<S extends z.ZodTypeAny>(
+  schema: S,
+  input: unknown,
+  root?: string,
+): z.infer<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data as z.infer<S>;
+  const issue = parsed.error.issues[0];
+  const segments = [...(root ? [root] : []), ...issue.path.map(String)];
+  const field = segments.length > 0 ? segments.join('.') : 'input';
+  throw new BadUserInputError(field, issue.message);
+}

@@ -1,0 +1,49 @@
+import { connect } from 'amqplib';
+import { Client } from 'pg';
+
+function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+/**
+ * Makes sure PostgreSQL answers and the configured database exists (creating it on a
+ * fresh machine), or explains which server is missing and how to start it.
+ */
+export async function ensureDatabase(databaseUrl: string): Promise<void> {
+  const target = new URL(databaseUrl);
+  const database = decodeURIComponent(target.pathname.slice(1)) || 'postgres';
+  const maintenance = new URL(databaseUrl);
+  maintenance.pathname = '/postgres';
+  const client = new Client({ connectionString: maintenance.toString() });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(
+      `PostgreSQL is not reachable at ${redact(databaseUrl)} (${(error as Error).message}).\n` +
+        '  Start it, e.g. `pg_ctlcluster --skip-systemctl-redirect 15 main start`, or point DATABASE_URL at a running server.',
+    );
+  }
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      database,
+    ]);
+    if (rowCount === 0) await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Makes sure RabbitMQ accepts a connection, or explains how to start it. */
+export async function ensureBroker(rabbitmqUrl: string): Promise<void> {
+  try {
+    const connection = await connect(rabbitmqUrl);
+    await connection.close();
+  } catch (error) {
+    throw new Error(
+      `RabbitMQ is not reachable at ${redact(rabbitmqUrl)} (${(error as Error).message}).\n` +
+        '  Start it, e.g. `rabbitmq-server -detached`, or point RABBITMQ_URL at a running broker.',
+    );
+  }
+}

@@ -1,0 +1,118 @@
+import { ChannelModel, connect } from 'amqplib';
+import { Client } from 'pg';
+import { loadToolsConfig } from './config';
+import { OPS_USAGE, OpsUsageError, parseOpsArguments } from './ops-arguments';
+import { OpsEnvironment, OpsError, runOpsCommand } from './ops-commands';
+
+/**
+ * `npm run ops -- …`: what an operator needs to see and fix in the event backbone — the
+ * outbox backlog of each service and the dead-letter queues — without a management UI.
+ * Services and their queues are discovered, not listed by hand: a service is a schema with
+ * an outbox table, and each service records the queues its consumers declare.
+ */
+
+class InfrastructureError extends Error {}
+
+/** SQLSTATE invalid_catalog_name: the server answers but the database was never created. */
+const MISSING_DATABASE = '3D000';
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+async function connectDatabase(url: string): Promise<Client> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    if ((error as { code?: string }).code === MISSING_DATABASE) {
+      throw new InfrastructureError(
+        `The database at ${redact(url)} does not exist yet: run \`npm run migrate\` (or \`npm start\`) first.`,
+      );
+    }
+    throw new InfrastructureError(
+      `PostgreSQL is not reachable at ${redact(url)} (${(error as Error).message}).\n` +
+        '  Start it, e.g. `pg_ctlcluster --skip-systemctl-redirect 15 main start`, or point DATABASE_URL at a running server.',
+    );
+  }
+  return client;
+}
+
+async function connectBroker(url: string): Promise<ChannelModel> {
+  try {
+    const connection = await connect(url, {
+      clientProperties: { connection_name: 'servicedesk ops' },
+    });
+    connection.on('error', () => undefined);
+    return connection;
+  } catch (error) {
+    throw new InfrastructureError(
+      `RabbitMQ is not reachable at ${redact(url)} (${(error as Error).message}).\n` +
+        '  Start it, e.g. `rabbitmq-server -detached`, or point RABBITMQ_URL at a running broker.',
+    );
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let command;
+  try {
+    command = parseOpsArguments(argv);
+  } catch (error) {
+    if (!(error instanceof OpsUsageError)) throw error;
+    process.stderr.write(`${error.message}\n\n${OPS_USAGE}\n`);
+    return 2;
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(`${OPS_USAGE}\n`);
+    return 0;
+  }
+
+  const config = loadToolsConfig();
+  // Each connection is opened on first use: `dlq show` works without PostgreSQL, `outbox status` without RabbitMQ.
+  let database: Promise<Client> | undefined;
+  let broker: Promise<ChannelModel> | undefined;
+  try {
+    const env: OpsEnvironment = {
+      db: {
+        query: async (sql, parameters) => {
+          database ??= connectDatabase(config.DATABASE_URL);
+          return (await (await database).query(sql, parameters)).rows;
+        },
+      },
+      broker: () => (broker ??= connectBroker(config.RABBITMQ_URL)),
+    };
+    const result = await runOpsCommand(command, env);
+    process.stdout.write(`${command.json ? JSON.stringify(result.data, null, 2) : result.text}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof InfrastructureError || error instanceof OpsError) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    const client = await database?.catch(() => undefined);
+    await client?.end().catch(() => undefined);
+    const connection = await broker?.catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`ops failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

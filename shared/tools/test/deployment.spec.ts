@@ -1,0 +1,918 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { load, loadAll } from 'js-yaml';
+
+/**
+ * The deployment files (Dockerfile, docker-compose.yml, openshift/, prometheus/, grafana/)
+ * cannot be run without a container engine or a cluster, so what is checked here is that they
+ * agree with each other and with the architecture's fixed names and ports.
+ */
+
+interface DeployedProcess {
+  name: string;
+  kind: 'subgraph' | 'gateway';
+  port: number;
+  /** Secret variables beyond those every process of its kind needs. */
+  secrets?: string[];
+  /** Scaled by a HorizontalPodAutoscaler rather than a fixed replica count. */
+  autoscaled?: boolean;
+}
+
+// Every deployed process: the one list to extend when a process is added.
+const PROCESSES: DeployedProcess[] = [
+  {
+    name: 'user',
+    kind: 'subgraph',
+    port: 3001,
+    secrets: ['ADMIN_EMAIL', 'ADMIN_PASSWORD', 'JWT_PRIVATE_KEY'],
+  },
+  { name: 'ticket', kind: 'subgraph', port: 3002, autoscaled: true },
+  { name: 'audit', kind: 'subgraph', port: 3003 },
+  { name: 'gateway', kind: 'gateway', port: 8080, autoscaled: true },
+];
+
+const SUBGRAPHS = PROCESSES.filter((p) => p.kind === 'subgraph');
+const GATEWAY = PROCESSES.find((p) => p.kind === 'gateway')!;
+/** The subgraph serving the JWKS the gateway verifies access tokens with. */
+const JWKS_PROVIDER = SUBGRAPHS.find((p) => p.name === 'user')!;
+
+const portVariable = (p: DeployedProcess): string => `${p.name.toUpperCase()}_PORT`;
+const subgraphUrlVariable = (p: DeployedProcess): string => `${p.name.toUpperCase()}_SUBGRAPH_URL`;
+const subgraphUrl = (p: DeployedProcess): string => `http://${p.name}:${p.port}/graphql`;
+const jwksUrl = `http://${JWKS_PROVIDER.name}:${JWKS_PROVIDER.port}/.well-known/jwks.json`;
+const migrateScript = (p: DeployedProcess): string => `services/${p.name}/dist/migrate.js`;
+
+function secretsOf(p: DeployedProcess): string[] {
+  const base =
+    p.kind === 'subgraph'
+      ? ['DATABASE_URL', 'RABBITMQ_URL', 'SERVICE_TOKEN_SECRET']
+      : ['SERVICE_TOKEN_SECRET'];
+  return [...base, ...(p.secrets ?? [])];
+}
+
+function configOf(p: DeployedProcess): string[] {
+  const base = [
+    'NODE_ENV',
+    'LOG_LEVEL',
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
+    'SHUTDOWN_TIMEOUT_MS',
+    portVariable(p),
+  ];
+  return p.kind === 'gateway' ? [...base, 'JWKS_URL', ...SUBGRAPHS.map(subgraphUrlVariable)] : base;
+}
+
+const SECRET_VARIABLES = new Set(PROCESSES.flatMap(secretsOf));
+
+/**
+ * Metric names the processes expose; alert rules and dashboards may use nothing else.
+ * `subgraph_request_duration_seconds` is the gateway's (labels subgraph, outcome).
+ */
+const HISTOGRAMS = [
+  'http_request_duration_seconds',
+  'messaging_handler_duration_seconds',
+  'subgraph_request_duration_seconds',
+];
+const KNOWN_METRICS = new Set([
+  'up',
+  'http_requests_total',
+  'outbox_pending',
+  'outbox_oldest_pending_age_seconds',
+  'outbox_failed',
+  'messaging_published_total',
+  'messaging_consumed_total',
+  'db_queries_total',
+  ...HISTOGRAMS.flatMap((h) => [h, `${h}_bucket`, `${h}_sum`, `${h}_count`]),
+]);
+/** prom-client's default metrics. */
+const DEFAULT_METRIC_PREFIXES = ['process_', 'nodejs_'];
+
+const root = resolve(__dirname, '..', '..', '..');
+const read = (path: string): string => readFileSync(join(root, path), 'utf8');
+
+// ---------------------------------------------------------------- shapes read from the files
+
+type Labels = Record<string, string>;
+interface LabelSelector {
+  matchLabels?: Labels;
+}
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Labels };
+}
+interface SecurityContext {
+  runAsNonRoot?: boolean;
+  allowPrivilegeEscalation?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  capabilities?: { drop?: string[] };
+}
+interface Probe {
+  httpGet?: { path: string; port: string | number };
+}
+interface Container {
+  name: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
+  ports?: { name?: string; containerPort: number }[];
+  env?: {
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } };
+  }[];
+  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  startupProbe?: Probe;
+  lifecycle?: { preStop?: { exec?: { command: string[] } } };
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  securityContext?: SecurityContext;
+}
+interface PodSpec {
+  terminationGracePeriodSeconds?: number;
+  securityContext?: SecurityContext;
+  initContainers?: Container[];
+  containers: Container[];
+}
+interface Deployment extends Manifest {
+  spec: {
+    replicas?: number;
+    selector: LabelSelector;
+    template: { metadata: { labels: Labels }; spec: PodSpec };
+  };
+}
+interface Service extends Manifest {
+  spec: {
+    selector: Labels;
+    ports: { name?: string; port: number; targetPort?: string | number }[];
+  };
+}
+interface NetworkPolicyPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+}
+interface NetworkPolicy extends Manifest {
+  spec: {
+    podSelector: LabelSelector;
+    policyTypes?: string[];
+    ingress?: { from?: NetworkPolicyPeer[] }[];
+  };
+}
+interface Autoscaler extends Manifest {
+  spec: {
+    scaleTargetRef: { kind: string; name: string };
+    minReplicas?: number;
+    maxReplicas: number;
+  };
+}
+interface DisruptionBudget extends Manifest {
+  spec: {
+    selector: LabelSelector;
+    minAvailable?: number | string;
+    maxUnavailable?: number | string;
+  };
+}
+interface ServiceMonitor extends Manifest {
+  spec: { selector: LabelSelector; endpoints: { port?: string; path?: string }[] };
+}
+interface Route extends Manifest {
+  spec: {
+    to: { kind: string; name: string };
+    port?: { targetPort: string | number };
+    tls?: { termination: string };
+  };
+}
+interface RuleGroup {
+  name: string;
+  rules: { alert?: string; expr: string; for?: string; labels?: Labels; annotations?: Labels }[];
+}
+interface Kustomization {
+  namespace?: string;
+  resources: string[];
+  configMapGenerator?: { name: string; envs?: string[]; files?: string[] }[];
+  images?: { name: string; newName?: string; newTag?: string }[];
+}
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile?: string; args?: Record<string, string> };
+  command?: string | string[];
+  environment?: Record<string, string | number | boolean | null> | string[];
+  healthcheck?: { test: string | string[] };
+  depends_on?: Record<string, { condition: string }> | string[];
+  volumes?: string[];
+  stop_grace_period?: string;
+}
+interface GrafanaPanel {
+  id: number;
+  type: string;
+  title: string;
+  gridPos?: { h: number; w: number; x: number; y: number };
+  datasource?: { type?: string; uid?: string };
+  targets?: { refId: string; expr?: string; datasource?: { type?: string; uid?: string } }[];
+  panels?: GrafanaPanel[];
+}
+interface GrafanaDashboard {
+  uid: string;
+  title: string;
+  schemaVersion: number;
+  panels: GrafanaPanel[];
+  templating?: { list: { name: string; datasource?: { uid?: string } }[] };
+}
+
+// ---------------------------------------------------------------- helpers
+
+const matches = (selector: LabelSelector, labels: Labels = {}): boolean =>
+  Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+
+function environmentOf(service: ComposeService): Record<string, string> {
+  const env = service.environment ?? {};
+  if (Array.isArray(env)) {
+    return Object.fromEntries(
+      env.map((entry) => [entry.split('=')[0], entry.slice(entry.indexOf('=') + 1)]),
+    );
+  }
+  return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, String(value)]));
+}
+
+const INTERPOLATION = /^\$\{[A-Z][A-Z0-9_]*(?::?-[^}]*|:?\?[^}]*)?\}$/;
+
+/** A credential is never written out: the value (or a URL's password) is an interpolation. */
+function hidesCredential(value: string): boolean {
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/[^:/@]*:(.*)@/i.exec(value);
+  return INTERPOLATION.test(userinfo ? userinfo[1] : value);
+}
+
+const looksSecret = (name: string): boolean =>
+  SECRET_VARIABLES.has(name) || /PASSWORD|SECRET|TOKEN|_PASS$/.test(name);
+
+/** Seconds in a compose duration such as `30s` or `1m30s`. */
+function seconds(duration: string): number {
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  return [...duration.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)].reduce(
+    (sum, [, n, unit]) => sum + Number(n) * units[unit],
+    0,
+  );
+}
+
+/** The metric names a PromQL expression reads (functions, keywords and labels left out). */
+function metricNames(expr: string): string[] {
+  const stripped = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, '')
+    .replace(/\[[^\]]*\]/g, '')
+    .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '');
+  const keywords = new Set(['and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan']);
+  return [...stripped.matchAll(/(?<![\w.$])[A-Za-z_:][A-Za-z0-9_:]*/g)]
+    .filter((m) => !/^\s*\(/.test(stripped.slice(m.index! + m[0].length)))
+    .map((m) => m[0])
+    .filter((name) => !keywords.has(name.toLowerCase()));
+}
+
+const isKnownMetric = (name: string): boolean =>
+  KNOWN_METRICS.has(name) || DEFAULT_METRIC_PREFIXES.some((prefix) => name.startsWith(prefix));
+
+/** The env file kustomize turns into the ConfigMap. */
+function parseEnvFile(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#'))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+}
+
+/** Dockerfile instructions, continuation lines joined and heredoc bodies skipped. */
+function dockerfileInstructions(text: string): { keyword: string; args: string }[] {
+  const instructions: { keyword: string; args: string }[] = [];
+  let heredocEnd: string | undefined;
+  let pending = '';
+  for (const line of text.split('\n')) {
+    if (heredocEnd !== undefined) {
+      if (line.trim() === heredocEnd) heredocEnd = undefined;
+      continue;
+    }
+    const trimmed = line.trim();
+    if (trimmed.startsWith('#') || (!pending && trimmed === '')) continue;
+    pending += pending ? ` ${trimmed}` : trimmed;
+    if (pending.endsWith('\\')) {
+      pending = pending.slice(0, -1).trimEnd();
+      continue;
+    }
+    const [keyword, ...rest] = pending.split(/\s+/);
+    instructions.push({ keyword: keyword.toUpperCase(), args: rest.join(' ') });
+    heredocEnd = /<<-?'?"?(\w+)/.exec(pending)?.[1];
+    pending = '';
+  }
+  return instructions;
+}
+
+// ---------------------------------------------------------------- the files
+
+const compose = load(read('docker-compose.yml')) as { services: Record<string, ComposeService> };
+const composeService = (name: string): ComposeService => {
+  const service = compose.services[name];
+  if (!service) throw new Error(`docker-compose.yml has no service "${name}"`);
+  return service;
+};
+
+const kustomization = load(read('openshift/kustomization.yaml')) as Kustomization;
+const manifests: Manifest[] = kustomization.resources.flatMap((file) =>
+  (loadAll(read(join('openshift', file))) as Manifest[]).filter(Boolean),
+);
+const ofKind = <T extends Manifest>(kind: string): T[] =>
+  manifests.filter((m): m is T => m.kind === kind);
+const configMapGenerator = kustomization.configMapGenerator ?? [];
+const openshiftConfig: Record<string, string> = Object.assign(
+  {},
+  ...configMapGenerator
+    .flatMap((g) => g.envs ?? [])
+    .map((file) => parseEnvFile(read(join('openshift', file)))),
+);
+const configMapNames = new Set(configMapGenerator.map((g) => g.name));
+const secretTemplate = load(read('openshift/secret.example.yaml')) as Manifest & {
+  stringData?: Record<string, string>;
+  data?: Record<string, string>;
+};
+
+const alerts = load(read('prometheus/alerts.yml')) as { groups: RuleGroup[] };
+const alertRules = alerts.groups.flatMap((g) => g.rules);
+
+const datasources = load(read('grafana/provisioning/datasources/servicedesk.yml')) as {
+  datasources: { name: string; uid: string; type: string; url: string }[];
+};
+const prometheusDatasource = datasources.datasources.find((d) => d.type === 'prometheus')!;
+const dashboardFiles = readdirSync(join(root, 'grafana', 'dashboards')).filter((f) =>
+  f.endsWith('.json'),
+);
+
+function deploymentOf(p: DeployedProcess): Deployment {
+  const deployment = ofKind<Deployment>('Deployment').find((d) => d.metadata.name === p.name);
+  if (!deployment) throw new Error(`openshift/ has no Deployment "${p.name}"`);
+  return deployment;
+}
+const podLabelsOf = (p: DeployedProcess): Labels => deploymentOf(p).spec.template.metadata.labels;
+function appContainerOf(p: DeployedProcess): Container {
+  const container = deploymentOf(p).spec.template.spec.containers.find((c) => c.name === p.name);
+  if (!container) throw new Error(`Deployment "${p.name}" has no container named "${p.name}"`);
+  return container;
+}
+const allContainersOf = (p: DeployedProcess): Container[] => [
+  ...(deploymentOf(p).spec.template.spec.initContainers ?? []),
+  ...deploymentOf(p).spec.template.spec.containers,
+];
+function containerPort(container: Container, port: string | number): number | undefined {
+  return typeof port === 'number'
+    ? port
+    : container.ports?.find((p) => p.name === port)?.containerPort;
+}
+/** Keys of the Secret a container cannot start without. */
+const requiredSecretKeysOf = (container: Container): string[] =>
+  (container.env ?? []).flatMap((e) =>
+    e.valueFrom?.secretKeyRef && !e.valueFrom.secretKeyRef.optional
+      ? [e.valueFrom.secretKeyRef.key]
+      : [],
+  );
+
+// ---------------------------------------------------------------- docker-compose.yml
+
+describe('docker-compose.yml', () => {
+  it('runs the infrastructure: PostgreSQL 15, RabbitMQ 3 with management, Jaeger with OTLP, Prometheus, Grafana', () => {
+    expect(composeService('postgres').image).toMatch(/^postgres:15([.-]|$)/);
+    expect(composeService('rabbitmq').image).toMatch(/^rabbitmq:3[.\d]*-management/);
+    expect(composeService('jaeger').image).toMatch(/^jaegertracing\/all-in-one:\d/);
+    expect(environmentOf(composeService('jaeger')).COLLECTOR_OTLP_ENABLED).toBe('true');
+    expect(composeService('prometheus').image).toMatch(/^prom\/prometheus:v\d/);
+    expect(composeService('grafana').image).toMatch(/^grafana\/grafana:\d/);
+  });
+
+  it('mounts the Prometheus configuration and the Grafana provisioning and dashboards', () => {
+    expect(composeService('prometheus').volumes).toContain('./prometheus:/etc/prometheus:ro');
+    expect(composeService('grafana').volumes).toContain(
+      './grafana/provisioning:/etc/grafana/provisioning:ro',
+    );
+    const provider = load(read('grafana/provisioning/dashboards/servicedesk.yml')) as {
+      providers: { options: { path: string } }[];
+    };
+    expect(composeService('grafana').volumes).toContain(
+      `./grafana/dashboards:${provider.providers[0].options.path}:ro`,
+    );
+  });
+
+  it('migrates every subgraph once, after PostgreSQL is healthy', () => {
+    const migrate = composeService('migrate');
+    const command = [migrate.command].flat().join(' ');
+    for (const subgraph of SUBGRAPHS) expect(command).toContain(`node ${migrateScript(subgraph)}`);
+    expect(migrate.depends_on).toMatchObject({ postgres: { condition: 'service_healthy' } });
+    const env = environmentOf(migrate);
+    for (const variable of SUBGRAPHS.flatMap(secretsOf)) expect(env).toHaveProperty(variable);
+  });
+
+  describe.each(PROCESSES)('$name', (app) => {
+    const service = (): ComposeService => composeService(app.name);
+
+    it('is built from the root Dockerfile for this process', () => {
+      expect(service().build).toMatchObject({ context: '.', args: { SERVICE: app.name } });
+      expect(service().build?.dockerfile ?? 'Dockerfile').toBe('Dockerfile');
+    });
+
+    it('has a healthcheck on its own /health/ready', () => {
+      expect([service().healthcheck?.test].flat().join(' ')).toContain(
+        `http://127.0.0.1:${app.port}/health/ready`,
+      );
+    });
+
+    it('gets every variable it needs, on its fixed port', () => {
+      const env = environmentOf(service());
+      for (const variable of [...configOf(app), ...secretsOf(app)])
+        expect(env).toHaveProperty(variable);
+      expect(env[portVariable(app)]).toBe(String(app.port));
+      expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://jaeger:4318');
+    });
+
+    it('is given longer to stop than its own shutdown timeout', () => {
+      const env = environmentOf(service());
+      expect(seconds(service().stop_grace_period ?? '10s')).toBeGreaterThan(
+        Number(env.SHUTDOWN_TIMEOUT_MS) / 1000,
+      );
+    });
+
+    it('starts once what it depends on is ready', () => {
+      const expected =
+        app.kind === 'subgraph'
+          ? {
+              postgres: { condition: 'service_healthy' },
+              rabbitmq: { condition: 'service_healthy' },
+              migrate: { condition: 'service_completed_successfully' },
+            }
+          : Object.fromEntries(SUBGRAPHS.map((s) => [s.name, { condition: 'service_healthy' }]));
+      expect(service().depends_on).toMatchObject(expected);
+    });
+  });
+
+  it('points the gateway at every subgraph and at the JWKS', () => {
+    const env = environmentOf(composeService(GATEWAY.name));
+    for (const subgraph of SUBGRAPHS)
+      expect(env[subgraphUrlVariable(subgraph)]).toBe(subgraphUrl(subgraph));
+    expect(env.JWKS_URL).toBe(jwksUrl);
+  });
+
+  it('writes no credential literally: each comes from the environment, else a local-only value or none', () => {
+    const offenders = Object.entries(compose.services).flatMap(([name, service]) =>
+      Object.entries(environmentOf(service))
+        .filter(([key, value]) => looksSecret(key) && !hidesCredential(value))
+        .map(([key]) => `${name}.${key}`),
+    );
+    expect(offenders).toEqual([]);
+
+    const fallbacks = [...read('docker-compose.yml').matchAll(/\$\{([A-Z][A-Z0-9_]*):-([^}]*)\}/g)];
+    const unmarked = fallbacks
+      .filter(([, variable]) => looksSecret(variable))
+      // An empty fallback leaves the variable unset: the process's own development behaviour.
+      .filter(([, , fallback]) => fallback !== '' && !/local|change-me/.test(fallback))
+      .map(([whole]) => whole);
+    expect(unmarked).toEqual([]);
+  });
+
+  it('interpolates each variable the same way everywhere', () => {
+    const forms = new Map<string, Set<string>>();
+    for (const [whole, variable] of read('docker-compose.yml').matchAll(
+      /\$\{([A-Z][A-Z0-9_]*)[^}]*\}/g,
+    )) {
+      forms.set(variable, (forms.get(variable) ?? new Set()).add(whole));
+    }
+    const inconsistent = [...forms]
+      .filter(([, used]) => used.size > 1)
+      .map(([variable, used]) => [variable, [...used]]);
+    expect(inconsistent).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------- Dockerfile
+
+describe('Dockerfile', () => {
+  const instructions = dockerfileInstructions(read('Dockerfile'));
+  const firstFrom = instructions.findIndex((i) => i.keyword === 'FROM');
+  const lastFrom = instructions.map((i) => i.keyword).lastIndexOf('FROM');
+  const finalStage = instructions.slice(lastFrom);
+  const globalArgs = Object.fromEntries(
+    instructions
+      .slice(0, firstFrom)
+      .filter((i) => i.keyword === 'ARG' && i.args.includes('='))
+      .map((i) => i.args.split('=') as [string, string]),
+  );
+  const resolveArgs = (text: string): string =>
+    text.replace(/\$\{?(\w+)\}?/g, (_, name: string) => globalArgs[name] ?? _);
+  const runs = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+
+  it('builds every stage on Node 22', () => {
+    const images = instructions
+      .filter((i) => i.keyword === 'FROM')
+      .map((i) => resolveArgs(i.args.split(/\s+/)[0]));
+    expect(images.length).toBeGreaterThanOrEqual(2);
+    for (const image of images) expect(image).toMatch(/^node:22([.-]|$)/);
+  });
+
+  it('installs from the lockfile, builds, and drops development dependencies', () => {
+    expect(runs.some((r) => /\bnpm ci\b/.test(r))).toBe(true);
+    expect(runs.some((r) => /\bnpm run build\b/.test(r))).toBe(true);
+    expect(runs.some((r) => /\bnpm prune --omit=dev\b/.test(r))).toBe(true);
+  });
+
+  it('chooses the process with the SERVICE build argument', () => {
+    expect(finalStage.some((i) => i.keyword === 'ARG' && i.args.split('=')[0] === 'SERVICE')).toBe(
+      true,
+    );
+  });
+
+  it('runs as a numeric non-root user, with a HEALTHCHECK', () => {
+    const user = finalStage
+      .filter((i) => i.keyword === 'USER')
+      .pop()
+      ?.args.split(':')[0];
+    expect(user).toMatch(/^\d+$/);
+    expect(user).not.toBe('0');
+    expect(finalStage.some((i) => i.keyword === 'HEALTHCHECK' && i.args.includes('CMD'))).toBe(
+      true,
+    );
+  });
+
+  it('keeps local installs, build output, git and env files out of the build context', () => {
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim());
+    expect(ignored).toEqual(expect.arrayContaining(['.git', '**/node_modules', '**/dist', '.env']));
+  });
+});
+
+// ---------------------------------------------------------------- openshift/
+
+describe('openshift/', () => {
+  it('lists in kustomization.yaml every file of the folder, and only those, but the Secret template', () => {
+    const listed = [
+      ...kustomization.resources,
+      ...configMapGenerator.flatMap((g) => [...(g.envs ?? []), ...(g.files ?? [])]),
+    ];
+    const present = readdirSync(join(root, 'openshift')).filter(
+      (f) => f !== 'kustomization.yaml' && f !== 'secret.example.yaml',
+    );
+    expect([...listed].sort()).toEqual([...present].sort());
+    expect(listed).not.toContain('secret.example.yaml');
+    expect(existsSync(join(root, 'openshift', 'secret.example.yaml'))).toBe(true);
+  });
+
+  it('labels every object as part of servicedesk and names it', () => {
+    for (const manifest of manifests) {
+      expect(manifest.metadata.name).toBeTruthy();
+      expect(manifest.metadata.labels?.['app.kubernetes.io/part-of']).toBe('servicedesk');
+    }
+  });
+
+  it('keeps the Secret a template: placeholders only', () => {
+    expect(secretTemplate.kind).toBe('Secret');
+    expect(secretTemplate.data).toBeUndefined();
+    for (const value of Object.values(secretTemplate.stringData ?? {}))
+      expect(value).toMatch(/^<.+>$/);
+  });
+
+  it('keeps secrets out of the ConfigMap', () => {
+    expect(Object.keys(openshiftConfig).filter(looksSecret)).toEqual([]);
+  });
+
+  it('points the gateway at every subgraph Service and at the JWKS', () => {
+    for (const subgraph of SUBGRAPHS)
+      expect(openshiftConfig[subgraphUrlVariable(subgraph)]).toBe(subgraphUrl(subgraph));
+    expect(openshiftConfig.JWKS_URL).toBe(jwksUrl);
+  });
+
+  it('scales only the autoscaled processes with a HorizontalPodAutoscaler', () => {
+    const targets = ofKind<Autoscaler>('HorizontalPodAutoscaler').map(
+      (h) => h.spec.scaleTargetRef.name,
+    );
+    expect(targets.sort()).toEqual(
+      PROCESSES.filter((p) => p.autoscaled)
+        .map((p) => p.name)
+        .sort(),
+    );
+  });
+
+  it('carries the same alert rules for the Prometheus Operator as prometheus/alerts.yml', () => {
+    const [rule] = ofKind<Manifest & { spec: { groups: RuleGroup[] } }>('PrometheusRule');
+    expect(rule.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(rule.spec.groups).toEqual(alerts.groups);
+  });
+
+  describe.each(PROCESSES)('$name', (app) => {
+    it('runs an image listed in kustomization.yaml, pinned to a tag', () => {
+      const image = appContainerOf(app).image;
+      expect(image).toBe(`servicedesk/${app.name}`);
+      const entry = kustomization.images?.find((i) => i.name === image);
+      expect(entry?.newTag).toMatch(/^(?!latest$)\S+$/);
+    });
+
+    it('labels its pods with its name and role, and selects them', () => {
+      const deployment = deploymentOf(app);
+      expect(podLabelsOf(app)).toMatchObject({
+        'app.kubernetes.io/name': app.name,
+        'app.kubernetes.io/component': app.kind,
+        'app.kubernetes.io/part-of': 'servicedesk',
+      });
+      expect(matches(deployment.spec.selector, podLabelsOf(app))).toBe(true);
+    });
+
+    it('probes /health/ready for readiness and /health/live for liveness and start-up, on its port', () => {
+      const container = appContainerOf(app);
+      expect(containerPort(container, 'http')).toBe(app.port);
+      const probes = {
+        readiness: container.readinessProbe?.httpGet,
+        liveness: container.livenessProbe?.httpGet,
+        startup: container.startupProbe?.httpGet,
+      };
+      expect(probes.readiness?.path).toBe('/health/ready');
+      expect(probes.liveness?.path).toBe('/health/live');
+      expect(probes.startup?.path).toMatch(/^\/health\/(live|ready)$/);
+      for (const probe of Object.values(probes))
+        expect(containerPort(container, probe!.port)).toBe(app.port);
+    });
+
+    it('sets resource requests and limits on every container', () => {
+      for (const container of allContainersOf(app)) {
+        for (const bound of ['requests', 'limits'] as const) {
+          expect(container.resources?.[bound]).toEqual(
+            expect.objectContaining({ cpu: expect.anything(), memory: expect.anything() }),
+          );
+        }
+      }
+    });
+
+    it('runs every container as non-root, without privilege escalation or capabilities, read-only', () => {
+      const pod = deploymentOf(app).spec.template.spec;
+      for (const container of allContainersOf(app)) {
+        expect(container.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot).toBe(
+          true,
+        );
+        expect(container.securityContext?.allowPrivilegeEscalation).toBe(false);
+        expect(container.securityContext?.capabilities?.drop).toContain('ALL');
+        expect(container.securityContext?.readOnlyRootFilesystem).toBe(true);
+      }
+    });
+
+    it('reads its configuration from the ConfigMap and its secrets from the Secret template', () => {
+      for (const container of allContainersOf(app)) {
+        const fromConfigMaps = (container.envFrom ?? []).flatMap((e) =>
+          e.configMapRef ? [e.configMapRef.name] : [],
+        );
+        expect(fromConfigMaps.length).toBeGreaterThan(0);
+        for (const name of fromConfigMaps) expect(configMapNames).toContain(name);
+        const env = container.env ?? [];
+        expect(
+          env.filter((e) => looksSecret(e.name) && e.value !== undefined).map((e) => e.name),
+        ).toEqual([]);
+        for (const ref of env.flatMap((e) =>
+          e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef] : [],
+        )) {
+          expect(ref.name).toBe(secretTemplate.metadata.name);
+          expect(Object.keys(secretTemplate.stringData ?? {})).toContain(ref.key);
+        }
+      }
+      const container = appContainerOf(app);
+      expect(requiredSecretKeysOf(container)).toEqual(expect.arrayContaining(secretsOf(app)));
+      for (const variable of configOf(app)) expect(openshiftConfig).toHaveProperty(variable);
+      expect(openshiftConfig[portVariable(app)]).toBe(String(app.port));
+    });
+
+    it('is given longer to stop than its shutdown timeout plus the preStop pause', () => {
+      const preStop = appContainerOf(app).lifecycle?.preStop?.exec?.command ?? [];
+      const pause = preStop[0] === 'sleep' ? Number(preStop[1]) : 0;
+      const grace = deploymentOf(app).spec.template.spec.terminationGracePeriodSeconds ?? 30;
+      expect(grace).toBeGreaterThan(Number(openshiftConfig.SHUTDOWN_TIMEOUT_MS) / 1000 + pause);
+    });
+
+    it('runs at least two replicas, fixed or through its autoscaler', () => {
+      const deployment = deploymentOf(app);
+      const autoscaler = ofKind<Autoscaler>('HorizontalPodAutoscaler').find(
+        (h) =>
+          h.spec.scaleTargetRef.kind === 'Deployment' && h.spec.scaleTargetRef.name === app.name,
+      );
+      if (app.autoscaled) {
+        expect(autoscaler?.spec.minReplicas).toBeGreaterThanOrEqual(2);
+        // A fixed count would reset the autoscaler's choice on every apply.
+        expect(deployment.spec.replicas).toBeUndefined();
+      } else {
+        expect(autoscaler).toBeUndefined();
+        expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
+      }
+    });
+
+    it('has a Service on its port selecting its pods', () => {
+      const service = ofKind<Service>('Service').find((s) => s.metadata.name === app.name);
+      expect(service).toBeDefined();
+      expect(matches({ matchLabels: service!.spec.selector }, podLabelsOf(app))).toBe(true);
+      const port = service!.spec.ports.find((p) => p.name === 'http');
+      expect(port?.port).toBe(app.port);
+      expect(containerPort(appContainerOf(app), port!.targetPort ?? port!.port)).toBe(app.port);
+    });
+
+    it('has a PodDisruptionBudget over its pods', () => {
+      const budgets = ofKind<DisruptionBudget>('PodDisruptionBudget').filter((b) =>
+        matches(b.spec.selector, podLabelsOf(app)),
+      );
+      expect(budgets).toHaveLength(1);
+    });
+
+    it('is scraped by a ServiceMonitor on /metrics', () => {
+      const service = ofKind<Service>('Service').find((s) => s.metadata.name === app.name)!;
+      const monitors = ofKind<ServiceMonitor>('ServiceMonitor').filter((m) =>
+        matches(m.spec.selector, service.metadata.labels),
+      );
+      expect(monitors.length).toBeGreaterThan(0);
+      expect(monitors[0].apiVersion).toBe('monitoring.coreos.com/v1');
+      expect(monitors[0].spec.endpoints).toContainEqual(
+        expect.objectContaining({ port: 'http', path: '/metrics' }),
+      );
+    });
+
+    it('accepts traffic only from its callers and from monitoring', () => {
+      const monitoring = (peer: NetworkPolicyPeer): boolean =>
+        !peer.podSelector &&
+        peer.namespaceSelector?.matchLabels?.['network.openshift.io/policy-group'] === 'monitoring';
+      const gateway = (peer: NetworkPolicyPeer): boolean =>
+        !peer.namespaceSelector &&
+        !!peer.podSelector?.matchLabels &&
+        matches(peer.podSelector, podLabelsOf(GATEWAY));
+      const router = (peer: NetworkPolicyPeer): boolean =>
+        !peer.podSelector &&
+        peer.namespaceSelector?.matchLabels?.['policy-group.network.openshift.io/ingress'] === '';
+      const callers = app.kind === 'subgraph' ? gateway : router;
+
+      const policies = ofKind<NetworkPolicy>('NetworkPolicy').filter((n) =>
+        matches(n.spec.podSelector, podLabelsOf(app)),
+      );
+      expect(policies.some((n) => n.spec.policyTypes?.includes('Ingress'))).toBe(true);
+      const rules = policies.flatMap((n) => n.spec.ingress ?? []);
+      for (const rule of rules) expect(rule.from?.length).toBeGreaterThan(0);
+      const peers = rules.flatMap((rule) => rule.from ?? []);
+      expect(peers.filter((peer) => !callers(peer) && !monitoring(peer))).toEqual([]);
+      expect(peers.some(callers)).toBe(true);
+      expect(peers.some(monitoring)).toBe(true);
+    });
+
+    if (app.kind === 'subgraph') {
+      it('migrates its schema from its own image before it starts', () => {
+        const [migrate, ...others] = deploymentOf(app).spec.template.spec.initContainers ?? [];
+        expect(others).toEqual([]);
+        expect(migrate.image).toBe(appContainerOf(app).image);
+        expect([...(migrate.command ?? []), ...(migrate.args ?? [])].join(' ')).toBe(
+          `node ${migrateScript(app)}`,
+        );
+        expect(migrate.envFrom).toEqual(appContainerOf(app).envFrom);
+        expect(migrate.env).toEqual(appContainerOf(app).env);
+      });
+    }
+  });
+
+  it('exposes the gateway, and only it, through a TLS edge Route', () => {
+    const routes = ofKind<Route>('Route');
+    expect(routes).toHaveLength(1);
+    expect(routes[0].spec.to).toMatchObject({ kind: 'Service', name: GATEWAY.name });
+    expect(routes[0].spec.tls?.termination).toBe('edge');
+    expect(routes[0].spec.port?.targetPort).toBe('http');
+  });
+});
+
+// ---------------------------------------------------------------- prometheus/
+
+describe('prometheus/', () => {
+  const config = load(read('prometheus/prometheus.yml')) as {
+    rule_files?: string[];
+    scrape_configs: {
+      job_name: string;
+      metrics_path?: string;
+      static_configs: { targets: string[]; labels?: Labels }[];
+    }[];
+  };
+
+  it('loads the alert rules', () => {
+    expect(config.rule_files).toContain('alerts.yml');
+  });
+
+  it.each(PROCESSES)('scrapes $name on /metrics, labelled with its service name', (app) => {
+    const scrape = config.scrape_configs.find((job) =>
+      job.static_configs.some((s) => s.targets.includes(`${app.name}:${app.port}`)),
+    );
+    expect(scrape?.metrics_path ?? '/metrics').toBe('/metrics');
+    const target = scrape!.static_configs.find((s) =>
+      s.targets.includes(`${app.name}:${app.port}`),
+    );
+    expect(target?.labels?.service).toBe(app.name);
+  });
+
+  it('gives every alert a unique name, a severity, a summary and a description', () => {
+    const names = alertRules.map((r) => r.alert);
+    expect(new Set(names).size).toBe(names.length);
+    for (const rule of alertRules) {
+      expect(rule.alert).toMatch(/^Servicedesk[A-Z]\w+$/);
+      expect(['warning', 'critical']).toContain(rule.labels?.severity);
+      expect(rule.annotations).toEqual(
+        expect.objectContaining({ summary: expect.any(String), description: expect.any(String) }),
+      );
+    }
+  });
+
+  it('reads only metrics the processes expose', () => {
+    const unknown = alertRules
+      .flatMap((r) => metricNames(r.expr))
+      .filter((name) => !isKnownMetric(name));
+    expect(unknown).toEqual([]);
+  });
+
+  it('alerts on what operators need: down, errors, latency, outbox, dead letters, retries, subgraph calls', () => {
+    const expressions = alertRules.map((r) => r.expr.replace(/\s+/g, ' ').trim());
+    const some = (pattern: RegExp): boolean => expressions.some((e) => pattern.test(e));
+    expect(some(/^up == 0$/)).toBe(true);
+    expect(some(/http_requests_total\{[^}]*status_code=~"5\.\."/)).toBe(true);
+    expect(some(/histogram_quantile\(0\.95, .*http_request_duration_seconds_bucket/)).toBe(true);
+    expect(some(/outbox_pending\) > \d+$/)).toBe(true);
+    expect(some(/outbox_oldest_pending_age_seconds\) > 60$/)).toBe(true);
+    expect(some(/outbox_failed\) > 0$/)).toBe(true);
+    expect(some(/increase\(messaging_consumed_total\{outcome="dead_lettered"\}/)).toBe(true);
+    expect(some(/messaging_consumed_total\{outcome="retried"\}/)).toBe(true);
+    expect(some(/subgraph_request_duration_seconds_count\{outcome=~"[^"]*unreachable/)).toBe(true);
+    expect(some(/subgraph_request_duration_seconds_count\{outcome="graphql_errors"\}/)).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------- grafana/
+
+describe('grafana/', () => {
+  const flatten = (panels: GrafanaPanel[]): GrafanaPanel[] =>
+    panels.flatMap((p) => [p, ...flatten(p.panels ?? [])]);
+
+  it('provisions Prometheus under a fixed uid', () => {
+    expect(prometheusDatasource).toMatchObject({
+      uid: expect.stringMatching(/\S/),
+      url: 'http://prometheus:9090',
+    });
+  });
+
+  it('ships the overview dashboard', () => {
+    expect(dashboardFiles).toContain('servicedesk-overview.json');
+  });
+
+  describe.each(dashboardFiles)('%s', (file) => {
+    const dashboard = JSON.parse(read(join('grafana', 'dashboards', file))) as GrafanaDashboard;
+    const panels = flatten(dashboard.panels);
+    const queried = panels.filter((p) => p.targets?.length);
+
+    it('is a dashboard Grafana can load', () => {
+      expect(dashboard.uid).toMatch(/^[\w-]{1,40}$/);
+      expect(dashboard.title).toBeTruthy();
+      expect(typeof dashboard.schemaVersion).toBe('number');
+      const ids = panels.map((p) => p.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const panel of panels) expect(panel.gridPos).toBeDefined();
+    });
+
+    it('queries the provisioned Prometheus in every panel, target and variable', () => {
+      expect(queried.length).toBeGreaterThan(0);
+      for (const panel of queried) {
+        expect(panel.datasource?.uid).toBe(prometheusDatasource.uid);
+        for (const target of panel.targets!)
+          expect(target.datasource?.uid ?? panel.datasource?.uid).toBe(prometheusDatasource.uid);
+      }
+      for (const variable of dashboard.templating?.list ?? []) {
+        if (variable.datasource) expect(variable.datasource.uid).toBe(prometheusDatasource.uid);
+      }
+    });
+
+    it('reads only metrics the processes expose', () => {
+      const expressions = queried.flatMap((p) => p.targets!.map((t) => t.expr ?? ''));
+      expect(expressions.flatMap(metricNames).filter((name) => !isKnownMetric(name))).toEqual([]);
+    });
+
+    if (file === 'servicedesk-overview.json') {
+      it('shows requests, errors, latency, outbox, consumers, dead letters, publishing, queries and runtime', () => {
+        const used = new Set(
+          queried.flatMap((p) => p.targets!.flatMap((t) => metricNames(t.expr ?? ''))),
+        );
+        const expressions = queried.flatMap((p) => p.targets!.map((t) => t.expr ?? '')).join('\n');
+        for (const metric of [
+          'http_requests_total',
+          'http_request_duration_seconds_bucket',
+          'outbox_pending',
+          'outbox_oldest_pending_age_seconds',
+          'outbox_failed',
+          'messaging_consumed_total',
+          'messaging_published_total',
+          'db_queries_total',
+          'nodejs_eventloop_lag_p99_seconds',
+          'process_resident_memory_bytes',
+        ]) {
+          expect(used).toContain(metric);
+        }
+        expect(expressions).toContain('outcome="dead_lettered"');
+        expect(expressions).toMatch(/sum by \(outcome\) \(rate\(messaging_consumed_total/);
+      });
+    }
+  });
+});
