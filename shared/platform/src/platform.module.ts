@@ -5,9 +5,11 @@ import {
   NestModule,
   RequestMethod,
 } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { Registry } from 'prom-client';
 import { BaseConfig } from './config';
 import { setUnexpectedErrorLogger } from './graphql-errors';
+import { GraphQLExceptionFilter } from './graphql-exception.filter';
 import { HealthController } from './health.controller';
 import { HealthRegistry, ReadinessCheck } from './health.registry';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
@@ -55,6 +57,7 @@ export class PlatformModule implements NestModule {
           provide: HealthRegistry,
           useFactory: () => new HealthRegistry(options.readinessChecks ?? []),
         },
+        { provide: APP_FILTER, useClass: GraphQLExceptionFilter },
       ],
       exports: [PLATFORM_OPTIONS, LOGGER, METRICS_REGISTRY, HealthRegistry],
     };
