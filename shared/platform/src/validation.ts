@@ -5,7 +5,8 @@ import { BadUserInputError } from './errors';
  * Validates client input with a zod schema and returns the parsed value. The first issue
  * becomes a `BadUserInputError` whose `field` is the dotted path of the offending value,
  * prefixed by `root` (the argument name): `validateInput(schema, input, 'input')` reports
- * `input.email`; array items appear as `input.tags.2`.
+ * `input.email`; array items appear as `input.tags.2`. The message names the field too
+ * (`input.email: must be a valid email address`).
  */
 export function validateInput<S extends z.ZodTypeAny>(
   schema: S,
@@ -17,5 +18,6 @@ export function validateInput<S extends z.ZodTypeAny>(
   const issue = parsed.error.issues[0];
   const segments = [...(root ? [root] : []), ...issue.path.map(String)];
   const field = segments.length > 0 ? segments.join('.') : 'input';
-  throw new BadUserInputError(field, issue.message);
+  // The field leads the message so it reads on its own in a client's error list.
+  throw new BadUserInputError(field, `${field}: ${issue.message}`);
 }

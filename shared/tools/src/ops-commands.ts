@@ -43,9 +43,9 @@ async function servicesOf(env: OpsEnvironment, service?: string): Promise<string
 
 async function outboxStatusCommand(env: OpsEnvironment, service?: string): Promise<OpsResult> {
   const services = await servicesOf(env, service);
-  const rows = await Promise.all(
-    services.map(async (name) => ({ service: name, ...(await outboxStatus(env.db, name)) })),
-  );
+  // One database connection: the services are asked one after the other.
+  const rows = [];
+  for (const name of services) rows.push({ service: name, ...(await outboxStatus(env.db, name)) });
   const data = rows.map(({ nextAttemptInMs: _next, ...row }) => row);
   const table = renderTable(
     ['SERVICE', 'PENDING', 'FAILED', 'PUBLISHED', 'OLDEST PENDING'],
@@ -80,12 +80,11 @@ async function queuesBy(
   service?: string,
 ): Promise<Array<{ service: string; queue: string }>> {
   const services = await servicesOf(env, service);
-  const perService = await Promise.all(
-    services.map(async (name) =>
-      (await subscribedQueues(env.db, name)).map((queue) => ({ service: name, queue })),
-    ),
-  );
-  return perService.flat();
+  const queues: Array<{ service: string; queue: string }> = [];
+  for (const name of services) {
+    for (const queue of await subscribedQueues(env.db, name)) queues.push({ service: name, queue });
+  }
+  return queues;
 }
 
 async function dlqListCommand(env: OpsEnvironment, service?: string): Promise<OpsResult> {
