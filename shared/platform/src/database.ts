@@ -8,6 +8,8 @@ import { dbQueryCounter, dbQueryErrorCounter } from './metrics';
 const DEFAULT_POOL_SIZE = 10;
 const DEFAULT_SLOW_QUERY_MS = 500;
 const CONNECT_TIMEOUT_MS = 5000;
+/** No statement may hold a connection longer: a stalled database must not stall callers. */
+const STATEMENT_TIMEOUT_MS = 30_000;
 
 /**
  * TypeORM's logger hook is the one place that sees every statement, so it feeds the
@@ -92,6 +94,10 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     extra: {
       max: options.poolSize ?? DEFAULT_POOL_SIZE,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      // Client side too, for a server that stops answering without closing the connection.
+      query_timeout: STATEMENT_TIMEOUT_MS + CONNECT_TIMEOUT_MS,
+      keepAlive: true,
     },
   });
 }

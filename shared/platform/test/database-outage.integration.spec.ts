@@ -1,0 +1,93 @@
+import { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import {
+  SERVICE_NAME_HEADER,
+  SERVICE_TOKEN_HEADER,
+  migrate,
+  signServiceToken,
+} from '@servicedesk/platform';
+import {
+  createTcpProxy,
+  createTestDatabase,
+  TcpProxy,
+  TestResource,
+  waitFor,
+} from '@servicedesk/testing';
+import {
+  PROBE_SCHEMA,
+  PROBE_SERVICE,
+  createProbeApp,
+  createProbeDataSource,
+  probeConfig,
+} from './probe-app';
+
+/**
+ * The database goes away under a running subgraph (a proxy between them is cut): callers
+ * get SERVICE_UNAVAILABLE and readiness names the database, instead of a hang or a stack
+ * trace; once it is back, requests succeed again.
+ */
+describe('a subgraph whose database becomes unreachable', () => {
+  let database: TestResource;
+  let proxy: TcpProxy;
+  let app: INestApplication;
+
+  async function graphql(query: string) {
+    const token = await signServiceToken(probeConfig(database.url).SERVICE_TOKEN_SECRET, {
+      issuer: 'gateway',
+      audience: PROBE_SERVICE,
+      identity: null,
+    });
+    return request(app.getHttpServer())
+      .post('/graphql')
+      .set(SERVICE_NAME_HEADER, 'gateway')
+      .set(SERVICE_TOKEN_HEADER, token)
+      .send({ query });
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const direct = createProbeDataSource(database.url);
+    await migrate(direct, PROBE_SCHEMA);
+    await direct.destroy();
+    const target = new URL(database.url);
+    proxy = await createTcpProxy(target.hostname, Number(target.port || 5432));
+    app = await createProbeApp(proxy.urlFor(database.url));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await proxy?.close();
+    await database?.drop();
+  });
+
+  it('answers normally while the database is reachable', async () => {
+    const response = await graphql('{ noteCount }');
+    expect(response.body).toEqual({ data: { noteCount: 0 } });
+  });
+
+  it('answers SERVICE_UNAVAILABLE, without internals, while it is not', async () => {
+    proxy.cut();
+    const response = await graphql('{ noteCount }');
+    expect(response.status).toBe(200);
+    expect(response.body.errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
+    expect(JSON.stringify(response.body)).not.toMatch(/at \w+ \(|ECONNREFUSED|127\.0\.0\.1/);
+  });
+
+  it('reports not ready, naming the database, while it is not', async () => {
+    const ready = await request(app.getHttpServer()).get('/health/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.database.status).toBe('down');
+  });
+
+  it('recovers once the database is back', async () => {
+    proxy.restore();
+    const recovered = await waitFor(
+      async () => {
+        const response = await graphql('{ noteCount }');
+        return response.body.data?.noteCount === 0 ? response.body : undefined;
+      },
+      { description: 'queries to succeed again' },
+    );
+    expect(recovered).toEqual({ data: { noteCount: 0 } });
+  });
+});
