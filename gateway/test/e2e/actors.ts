@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GraphQLResponse } from '@servicedesk/testing';
+import { GraphQLResponse, dataOf } from '@servicedesk/testing';
 import { Stack } from './stack';
 
 /** A signed-in person as the end-to-end specs drive them: through the gateway only. */
@@ -22,28 +22,6 @@ interface AuthPayload {
 }
 
 const AUTH_FIELDS = 'accessToken refreshToken user { id }';
-
-/** Returns `data` of a response that must have succeeded, failing loudly with the errors otherwise. */
-export function dataOf<T>(response: GraphQLResponse<T>): T {
-  if (response.errors?.length || !response.data) {
-    throw new Error(`expected success, got ${response.status}: ${JSON.stringify(response.errors)}`);
-  }
-  return response.data;
-}
-
-/** The first error's code (and field), for asserting on failures. */
-export function errorOf(response: GraphQLResponse<unknown>): {
-  code?: unknown;
-  field?: unknown;
-  message?: string;
-} {
-  const error = response.errors?.[0];
-  return {
-    code: error?.extensions?.code,
-    field: error?.extensions?.field,
-    message: error?.message,
-  };
-}
 
 function actorFrom(stack: Stack, email: string, password: string, auth: AuthPayload): Actor {
   return {

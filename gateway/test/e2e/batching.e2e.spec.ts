@@ -1,5 +1,5 @@
-import { waitFor } from '@servicedesk/testing';
-import { Actor, createTicket, dataOf, loginAdmin, register, registerAgent } from './actors';
+import { dataOf, waitFor } from '@servicedesk/testing';
+import { Actor, createTicket, loginAdmin, register, registerAgent } from './actors';
 import { startStack, Stack } from './stack';
 
 /** SQL statements one subgraph ran while serving requests (its relay and consumers aside). */

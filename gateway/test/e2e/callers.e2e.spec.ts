@@ -1,5 +1,6 @@
+import { dataOf, errorOf } from '@servicedesk/testing';
 import { SignJWT, generateKeyPair } from 'jose';
-import { Actor, createTicket, dataOf, errorOf, loginAdmin, register } from './actors';
+import { Actor, createTicket, loginAdmin, register } from './actors';
 import { startStack, Stack } from './stack';
 
 function base64url(value: object): string {

@@ -1,13 +1,5 @@
-import { waitFor } from '@servicedesk/testing';
-import {
-  Actor,
-  createTicket,
-  dataOf,
-  errorOf,
-  loginAdmin,
-  register,
-  registerAgent,
-} from './actors';
+import { dataOf, errorOf, waitFor } from '@servicedesk/testing';
+import { Actor, createTicket, loginAdmin, register, registerAgent } from './actors';
 import { startStack, Stack } from './stack';
 
 interface TicketView {

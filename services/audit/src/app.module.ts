@@ -2,6 +2,7 @@ import { ApolloFederationDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import {
+  DatabaseModule,
   Logger,
   PlatformModule,
   loadSchemaFile,
@@ -15,8 +16,7 @@ import {
 import { AuditLogModule } from './audit-log/audit-log.module';
 import { auditSubscriptions } from './audit.subscriptions';
 import { AuditConfig } from './config';
-import { AUDIT_SCHEMA } from './data-source';
-import { DatabaseModule } from './database.module';
+import { AUDIT_SCHEMA, createAuditDataSource } from './data-source';
 
 const SERVICE = 'audit';
 
@@ -27,7 +27,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformModule.forRoot({ service: SERVICE, config, logger }),
-        DatabaseModule.forRoot(config),
+        DatabaseModule.forRoot((deps) => createAuditDataSource(config, deps)),
         MessagingModule.forService({
           service: SERVICE,
           schema: AUDIT_SCHEMA,

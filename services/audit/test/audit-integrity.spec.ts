@@ -1,7 +1,6 @@
-import { waitFor } from '@servicedesk/testing';
+import { anEvent, anIdentity, waitFor } from '@servicedesk/testing';
 import { AuditLogService } from '../src/audit-log/audit-log.service';
-import { anEvent } from './builders';
-import { AuditServiceFixture, anIdentity, startAuditService } from './audit-service.fixture';
+import { AuditServiceFixture, startAuditService } from './audit-service.fixture';
 
 const VERIFY = `query { verifyAuditChain { ok checked firstBrokenSeq } }`;
 
@@ -22,9 +21,7 @@ describe('audit service: the log cannot be rewritten unnoticed', () => {
     );
   });
 
-  afterAll(async () => {
-    await audit?.close();
-  });
+  afterAll(() => audit?.close());
 
   const verify = () => audit.query<Verification>(VERIFY, {}, anIdentity('ADMIN'));
 

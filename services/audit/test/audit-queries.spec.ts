@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { EventEnvelope } from '@servicedesk/contracts';
-import { waitFor } from '@servicedesk/testing';
+import { EventEnvelope, EventType } from '@servicedesk/contracts';
+import { Identity } from '@servicedesk/platform';
+import { actorOf, anEvent, anIdentity, waitFor } from '@servicedesk/testing';
 import { AuditLogService } from '../src/audit-log/audit-log.service';
-import { anEvent } from './builders';
-import { AuditServiceFixture, anIdentity, startAuditService } from './audit-service.fixture';
+import { AuditServiceFixture, startAuditService } from './audit-service.fixture';
 
 interface EntryNode {
   seq: string;
@@ -56,42 +56,22 @@ describe('audit service: reading the log', () => {
   const ticketA = randomUUID();
   const ticketB = randomUUID();
   const ticketC = randomUUID();
+  /** An event `by` someone (null: the system), at `occurredAt`, about `aggregateId`. */
+  const eventBy = (
+    type: EventType,
+    by: Identity | null,
+    occurredAt: string,
+    aggregateId?: string,
+  ) => anEvent(type, { aggregateId, actor: by && actorOf(by), occurredAt });
   // Published in this order, one at a time, so seq order is the order below.
   const events: EventEnvelope[] = [
-    anEvent('ticket.created', {
-      aggregateId: ticketA,
-      actor: { id: customer.userId, role: 'CUSTOMER' },
-      occurredAt: '2025-03-01T10:00:00.000Z',
-    }),
-    anEvent('user.role_changed', {
-      actor: { id: admin.userId, role: 'ADMIN' },
-      occurredAt: '2025-03-01T10:05:00.000Z',
-    }),
-    anEvent('ticket.assigned', {
-      aggregateId: ticketA,
-      actor: { id: agent.userId, role: 'AGENT' },
-      occurredAt: '2025-03-01T11:00:00.000Z',
-    }),
-    anEvent('ticket.created', {
-      aggregateId: ticketB,
-      actor: { id: customer.userId, role: 'CUSTOMER' },
-      occurredAt: '2025-03-02T09:00:00.000Z',
-    }),
-    anEvent('ticket.commented', {
-      aggregateId: ticketA,
-      actor: { id: agent.userId, role: 'AGENT' },
-      occurredAt: '2025-03-02T12:00:00.000Z',
-    }),
-    anEvent('ticket.sla_breached', {
-      aggregateId: ticketB,
-      actor: null,
-      occurredAt: '2025-03-03T09:00:00.000Z',
-    }),
-    anEvent('ticket.status_changed', {
-      aggregateId: ticketA,
-      actor: { id: agent.userId, role: 'AGENT' },
-      occurredAt: '2025-03-03T15:00:00.000Z',
-    }),
+    eventBy('ticket.created', customer, '2025-03-01T10:00:00.000Z', ticketA),
+    eventBy('user.role_changed', admin, '2025-03-01T10:05:00.000Z'),
+    eventBy('ticket.assigned', agent, '2025-03-01T11:00:00.000Z', ticketA),
+    eventBy('ticket.created', customer, '2025-03-02T09:00:00.000Z', ticketB),
+    eventBy('ticket.commented', agent, '2025-03-02T12:00:00.000Z', ticketA),
+    eventBy('ticket.sla_breached', null, '2025-03-03T09:00:00.000Z', ticketB),
+    eventBy('ticket.status_changed', agent, '2025-03-03T15:00:00.000Z', ticketA),
   ];
   const ids = (list: EventEnvelope[]) => list.map((event) => event.id);
   const eventIdsOf = (connection: EntryConnection | undefined) =>
@@ -107,9 +87,7 @@ describe('audit service: reading the log', () => {
     }
   });
 
-  afterAll(async () => {
-    await audit?.close();
-  });
+  afterAll(() => audit?.close());
 
   async function auditLog(variables: Record<string, unknown>, identity = admin) {
     return audit.query<{ auditLog: EntryConnection }>(AUDIT_LOG, variables, identity);

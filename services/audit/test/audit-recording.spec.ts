@@ -1,13 +1,11 @@
 import { EVENT_TYPES } from '@servicedesk/contracts';
-import { waitFor } from '@servicedesk/testing';
+import { actorOf, anEvent, anIdentity, waitFor } from '@servicedesk/testing';
 import { GENESIS_HASH } from '../src/audit-log/audit-hash';
-import { anEvent } from './builders';
 import {
   AUDIT_QUEUE,
   AUDIT_ROW_COLUMNS,
   AuditRow,
   AuditServiceFixture,
-  anIdentity,
   startAuditService,
 } from './audit-service.fixture';
 
@@ -20,9 +18,7 @@ describe('audit service: recording events from the broker', () => {
     audit = await startAuditService();
   });
 
-  afterAll(async () => {
-    await audit?.close();
-  });
+  afterAll(() => audit?.close());
 
   async function recorded(eventIds: string[], description: string): Promise<AuditRow[]> {
     return waitFor(
@@ -42,7 +38,7 @@ describe('audit service: recording events from the broker', () => {
   }
 
   it('records every event type of the platform, with the envelope it came in', async () => {
-    const actor = { id: anIdentity('AGENT').userId, role: 'AGENT' as const };
+    const actor = actorOf(anIdentity('AGENT'));
     const events = EVENT_TYPES.map((type) => anEvent(type, { actor }));
     for (const event of events) await audit.publish(event);
 

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloFederationDriverConfig } from '@nestjs/apollo';
 import {
+  DatabaseModule,
   Logger,
   PlatformModule,
   loadSchemaFile,
@@ -13,7 +14,7 @@ import {
   operationsTypeDefs,
 } from '@servicedesk/messaging';
 import type { TicketConfig } from './config';
-import { DatabaseModule } from './database/database.module';
+import { createTicketDataSource } from './data-source';
 import { TICKET_SCHEMA } from './database/tables';
 import { TicketsModule } from './tickets/tickets.module';
 import { ticketSubscriptions } from './ticket.subscriptions';
@@ -27,7 +28,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformModule.forRoot({ service: SERVICE, config, logger }),
-        DatabaseModule.forRoot(config),
+        DatabaseModule.forRoot((deps) => createTicketDataSource(config, deps)),
         MessagingModule.forService({
           service: SERVICE,
           schema: TICKET_SCHEMA,

@@ -1,11 +1,9 @@
-import { bootstrapService, createLogger, startTracing } from '@servicedesk/platform';
-
-// Instrumentation patches modules as they load, so tracing starts before the app is imported.
-startTracing('ticket');
+import './tracing';
+import { bootstrapService, createLogger } from '@servicedesk/platform';
+import { createTicketApp } from './app';
+import { loadTicketConfig } from './config';
 
 async function main(): Promise<void> {
-  const { loadTicketConfig } = await import('./config');
-  const { createTicketApp } = await import('./app');
   const config = loadTicketConfig();
   const logger = createLogger('ticket', config.LOG_LEVEL);
   const app = await createTicketApp(config, logger);

@@ -1,5 +1,5 @@
 import { Identity } from '@servicedesk/platform';
-import { GraphQLResponse } from '@servicedesk/testing';
+import { dataOf } from '@servicedesk/testing';
 import type { TicketServiceFixture } from './ticket-service.fixture';
 
 export const TICKET_FIELDS = `
@@ -79,25 +79,6 @@ export function aTicketInput(overrides: Record<string, unknown> = {}): Record<st
     tags: ['vpn'],
     ...overrides,
   };
-}
-
-/** The data of a response that must have succeeded (its errors are shown otherwise). */
-export function dataOf<T>(response: GraphQLResponse<T>): T {
-  if (response.errors?.length || !response.data) {
-    throw new Error(`expected success, got ${response.status}: ${JSON.stringify(response.errors)}`);
-  }
-  return response.data;
-}
-
-/** The one error of a failed response: its code and (for BAD_USER_INPUT) its field. */
-export function errorOf(response: GraphQLResponse<unknown>): {
-  code: unknown;
-  field: unknown;
-  message: string;
-} {
-  const [error] = response.errors ?? [];
-  if (!error) throw new Error(`expected an error, got ${JSON.stringify(response.data)}`);
-  return { code: error.extensions?.code, field: error.extensions?.field, message: error.message };
 }
 
 export async function createTicket(

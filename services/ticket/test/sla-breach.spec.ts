@@ -1,12 +1,7 @@
-import { waitFor } from '@servicedesk/testing';
+import { anIdentity, waitFor } from '@servicedesk/testing';
 import { SlaBreachDetector } from '../src/sla/sla-breach.detector';
 import { TicketView, addComment, changeStatus, createTicket, getTicket } from './builders';
-import {
-  OutboxRow,
-  TicketServiceFixture,
-  anIdentity,
-  startTicketService,
-} from './ticket-service.fixture';
+import { OutboxRow, TicketServiceFixture, startTicketService } from './ticket-service.fixture';
 
 const HOUR_MS = 3_600_000;
 
@@ -26,9 +21,7 @@ describe('ticket service: SLA breaches', () => {
     detector = service.app.get(SlaBreachDetector);
   });
 
-  afterAll(async () => {
-    await service?.close();
-  });
+  afterAll(() => service?.close());
 
   const breaches = (ticketId: string): Promise<OutboxRow<'ticket.sla_breached'>[]> =>
     service.outbox(ticketId, 'ticket.sla_breached');
@@ -189,9 +182,7 @@ describe('ticket service: the scheduled SLA breach detector', () => {
     service = await startTicketService({ SLA_CHECK_INTERVAL_MS: '100' });
   });
 
-  afterAll(async () => {
-    await service?.close();
-  });
+  afterAll(() => service?.close());
 
   it('finds overdue tickets on its own', async () => {
     const customer = anIdentity('CUSTOMER');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { anIdentity, dataOf, errorOf } from '@servicedesk/testing';
 import {
   ADD_COMMENT,
   ASSIGN_TICKET,
@@ -10,11 +11,9 @@ import {
   addComment,
   changeStatus,
   createTicket,
-  dataOf,
-  errorOf,
   getTicket,
 } from './builders';
-import { TicketServiceFixture, anIdentity, startTicketService } from './ticket-service.fixture';
+import { TicketServiceFixture, startTicketService } from './ticket-service.fixture';
 
 describe('ticket service: assigning, moving and commenting tickets', () => {
   let service: TicketServiceFixture;
@@ -29,9 +28,12 @@ describe('ticket service: assigning, moving and commenting tickets', () => {
     await service.registerUsers(customer, otherCustomer, agent, secondAgent, admin);
   });
 
-  afterAll(async () => {
-    await service?.close();
-  });
+  afterAll(() => service?.close());
+
+  /** A new ticket of `customer` that the agent has moved to `status`. */
+  async function customerTicketIn(status: string): Promise<TicketView> {
+    return changeStatus(service, await createTicket(service, customer), status, agent);
+  }
 
   async function assign(ticketId: string, assigneeId: string, actor = agent) {
     return service.query<{ assignTicket: TicketView }>(
@@ -207,19 +209,9 @@ describe('ticket service: assigning, moving and commenting tickets', () => {
     });
 
     it('lets a customer close or reopen their own resolved ticket', async () => {
-      const first = await changeStatus(
-        service,
-        await createTicket(service, customer),
-        'RESOLVED',
-        agent,
-      );
+      const first = await customerTicketIn('RESOLVED');
       expect((await changeStatus(service, first, 'CLOSED', customer)).status).toBe('CLOSED');
-      const second = await changeStatus(
-        service,
-        await createTicket(service, customer),
-        'RESOLVED',
-        agent,
-      );
+      const second = await customerTicketIn('RESOLVED');
       expect((await changeStatus(service, second, 'IN_PROGRESS', customer)).status).toBe(
         'IN_PROGRESS',
       );
@@ -238,12 +230,7 @@ describe('ticket service: assigning, moving and commenting tickets', () => {
     });
 
     it("answers NOT_FOUND to a customer moving someone else's ticket", async () => {
-      const ticket = await changeStatus(
-        service,
-        await createTicket(service, customer),
-        'RESOLVED',
-        agent,
-      );
+      const ticket = await customerTicketIn('RESOLVED');
       const response = await service.query(
         CHANGE_STATUS,
         { ticketId: ticket.id, status: 'CLOSED', expectedVersion: ticket.version },
@@ -254,6 +241,14 @@ describe('ticket service: assigning, moving and commenting tickets', () => {
   });
 
   describe('addComment', () => {
+    /** A customer's ticket on which the agent left one shared and then one internal comment. */
+    async function ticketWithInternalComment(sharedBody: string, internalBody: string) {
+      const ticket = await createTicket(service, customer);
+      const shared = await addComment(service, ticket.id, agent, sharedBody);
+      const internal = await addComment(service, ticket.id, agent, internalBody, true);
+      return { ticket, shared, internal };
+    }
+
     it('adds a public comment, bumps the version and emits ticket.commented', async () => {
       const ticket = await createTicket(service, customer);
       const comment = await addComment(service, ticket.id, customer, '  Any news?  ');
@@ -285,14 +280,9 @@ describe('ticket service: assigning, moving and commenting tickets', () => {
     });
 
     it('hides internal comments from the customer, and shows them to agents and admins', async () => {
-      const ticket = await createTicket(service, customer);
-      const shared = await addComment(service, ticket.id, agent, 'We are looking into it.');
-      const internal = await addComment(
-        service,
-        ticket.id,
-        agent,
+      const { ticket, shared, internal } = await ticketWithInternalComment(
+        'We are looking into it.',
         'Customer is on the legacy plan.',
-        true,
       );
       expect(internal.internal).toBe(true);
 
@@ -308,14 +298,9 @@ describe('ticket service: assigning, moving and commenting tickets', () => {
     });
 
     it('hides internal comments from the customer through federation (_entities) too', async () => {
-      const ticket = await createTicket(service, customer);
-      const shared = await addComment(service, ticket.id, agent, 'Fixed on our side.');
-      const internal = await addComment(
-        service,
-        ticket.id,
-        agent,
+      const { ticket, shared, internal } = await ticketWithInternalComment(
+        'Fixed on our side.',
         'Root cause: expired certificate.',
-        true,
       );
       const representations = [{ __typename: 'Ticket', id: ticket.id }];
 
@@ -391,12 +376,7 @@ describe('ticket service: assigning, moving and commenting tickets', () => {
 
   describe('closed tickets', () => {
     it('take no more comments or assignments (BAD_USER_INPUT on ticketId)', async () => {
-      const ticket = await changeStatus(
-        service,
-        await createTicket(service, customer),
-        'CLOSED',
-        agent,
-      );
+      const ticket = await customerTicketIn('CLOSED');
       await expectNothingWritten(async () => {
         expect(
           errorOf(
@@ -421,11 +401,17 @@ describe('ticket service: assigning, moving and commenting tickets', () => {
       ticket = await createTicket(service, customer);
     });
 
+    // Each mutation is called by someone allowed to call it, so only the input is wrong.
+    const mutations = {
+      createTicket: { document: CREATE_TICKET, caller: customer },
+      assignTicket: { document: ASSIGN_TICKET, caller: agent },
+      changeTicketStatus: { document: CHANGE_STATUS, caller: agent },
+      addComment: { document: ADD_COMMENT, caller: customer },
+    };
     interface BadInputCase {
-      mutation: 'createTicket' | 'assignTicket' | 'changeTicketStatus' | 'addComment';
+      mutation: keyof typeof mutations;
       problem: string;
       variables: () => Record<string, unknown>;
-      caller: () => typeof customer;
       field: string;
     }
     const cases: BadInputCase[] = [
@@ -433,21 +419,18 @@ describe('ticket service: assigning, moving and commenting tickets', () => {
         mutation: 'createTicket',
         problem: 'an empty title',
         variables: () => ({ input: aTicketInput({ title: ' ' }) }),
-        caller: () => customer,
         field: 'input.title',
       },
       {
         mutation: 'createTicket',
         problem: 'a 201-character title',
         variables: () => ({ input: aTicketInput({ title: 'x'.repeat(201) }) }),
-        caller: () => customer,
         field: 'input.title',
       },
       {
         mutation: 'createTicket',
         problem: 'a 10001-character description',
         variables: () => ({ input: aTicketInput({ description: 'x'.repeat(10_001) }) }),
-        caller: () => customer,
         field: 'input.description',
       },
       {
@@ -456,78 +439,64 @@ describe('ticket service: assigning, moving and commenting tickets', () => {
         variables: () => ({
           input: aTicketInput({ tags: Array.from({ length: 11 }, (_, i) => `t${i}`) }),
         }),
-        caller: () => customer,
         field: 'input.tags',
       },
       {
         mutation: 'createTicket',
         problem: 'a tag that is not a slug',
         variables: () => ({ input: aTicketInput({ tags: ['ok', 'Not OK'] }) }),
-        caller: () => customer,
         field: 'input.tags.1',
       },
       {
         mutation: 'assignTicket',
         problem: 'a ticket id that is not a UUID',
         variables: () => ({ ticketId: 'T-1', assigneeId: agent.userId }),
-        caller: () => agent,
         field: 'ticketId',
       },
       {
         mutation: 'assignTicket',
         problem: 'an assignee id that is not a UUID',
         variables: () => ({ ticketId: ticket.id, assigneeId: 'bob' }),
-        caller: () => agent,
         field: 'assigneeId',
       },
       {
         mutation: 'changeTicketStatus',
         problem: 'a ticket id that is not a UUID',
         variables: () => ({ ticketId: 'T-1', status: 'CLOSED', expectedVersion: 1 }),
-        caller: () => agent,
         field: 'ticketId',
       },
       {
         mutation: 'changeTicketStatus',
         problem: 'a version below 1',
         variables: () => ({ ticketId: ticket.id, status: 'CLOSED', expectedVersion: 0 }),
-        caller: () => agent,
         field: 'expectedVersion',
       },
       {
         mutation: 'addComment',
         problem: 'an empty body',
         variables: () => ({ ticketId: ticket.id, body: '   ' }),
-        caller: () => customer,
         field: 'body',
       },
       {
         mutation: 'addComment',
         problem: 'a 10001-character body',
         variables: () => ({ ticketId: ticket.id, body: 'x'.repeat(10_001) }),
-        caller: () => customer,
         field: 'body',
       },
       {
         mutation: 'addComment',
         problem: 'a ticket id that is not a UUID',
         variables: () => ({ ticketId: 'T-1', body: 'Hi' }),
-        caller: () => customer,
         field: 'ticketId',
       },
     ];
-    const documents: Record<string, string> = {
-      createTicket: CREATE_TICKET,
-      assignTicket: ASSIGN_TICKET,
-      changeTicketStatus: CHANGE_STATUS,
-      addComment: ADD_COMMENT,
-    };
 
     it.each(cases)(
       '$mutation with $problem is BAD_USER_INPUT on $field and writes nothing',
-      async ({ mutation, variables, caller, field }) => {
+      async ({ mutation, variables, field }) => {
+        const { document, caller } = mutations[mutation];
         await expectNothingWritten(async () => {
-          const response = await service.query(documents[mutation], variables(), caller());
+          const response = await service.query(document, variables(), caller);
           expect(errorOf(response)).toMatchObject({ code: 'BAD_USER_INPUT', field });
         }, ticket.id);
       },

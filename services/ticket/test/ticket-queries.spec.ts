@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { SERVICE_NAME_HEADER, SERVICE_TOKEN_HEADER, signServiceToken } from '@servicedesk/platform';
+import { Identity } from '@servicedesk/platform';
+import { anIdentity, dataOf, errorOf, postGraphQL, subgraphClient } from '@servicedesk/testing';
 import {
   CREATE_TICKET,
   ConnectionView,
@@ -9,11 +10,9 @@ import {
   TicketView,
   aTicketInput,
   createTicket,
-  dataOf,
-  errorOf,
   getTicket,
 } from './builders';
-import { TicketServiceFixture, anIdentity, startTicketService } from './ticket-service.fixture';
+import { TicketServiceFixture, startTicketService } from './ticket-service.fixture';
 
 const HOUR_MS = 3_600_000;
 
@@ -28,9 +27,7 @@ describe('ticket service: opening, reading and listing tickets', () => {
     service = await startTicketService();
   });
 
-  afterAll(async () => {
-    await service?.close();
-  });
+  afterAll(() => service?.close());
 
   async function list(
     viewer = agent,
@@ -159,38 +156,29 @@ describe('ticket service: opening, reading and listing tickets', () => {
     let daves: TicketView[];
     const mark = randomUUID().slice(0, 8);
 
+    /** Opens one ticket per input, one after the other, so that they are listed in this order. */
+    async function openInOrder(requester: Identity, inputs: Array<Record<string, unknown>>) {
+      const tickets: TicketView[] = [];
+      for (const input of inputs) tickets.push(await createTicket(service, requester, input));
+      return tickets;
+    }
+
     beforeAll(async () => {
       await service.registerUsers(assignee);
-      carols = [
-        await createTicket(service, carol, {
-          title: `Printer ${mark} jams`,
-          priority: 'LOW',
-          tags: ['printer', mark],
-        }),
-        await createTicket(service, carol, {
-          title: `Mail ${mark} bounces`,
-          priority: 'HIGH',
-          tags: ['mail', mark],
-        }),
-        await createTicket(service, carol, {
+      carols = await openInOrder(carol, [
+        { title: `Printer ${mark} jams`, priority: 'LOW', tags: ['printer', mark] },
+        { title: `Mail ${mark} bounces`, priority: 'HIGH', tags: ['mail', mark] },
+        {
           title: `Laptop ${mark}`,
           description: `Screen flickers 100% of the time (${mark})`,
           priority: 'URGENT',
           tags: [mark],
-        }),
-      ];
-      daves = [
-        await createTicket(service, dave, {
-          title: `VPN ${mark} drops`,
-          priority: 'HIGH',
-          tags: ['vpn', mark],
-        }),
-        await createTicket(service, dave, {
-          title: `Password ${mark} reset`,
-          priority: 'NORMAL',
-          tags: ['password', mark],
-        }),
-      ];
+        },
+      ]);
+      daves = await openInOrder(dave, [
+        { title: `VPN ${mark} drops`, priority: 'HIGH', tags: ['vpn', mark] },
+        { title: `Password ${mark} reset`, priority: 'NORMAL', tags: ['password', mark] },
+      ]);
       const assign = await service.query(
         `mutation($t: ID!, $a: ID!) { assignTicket(ticketId: $t, assigneeId: $a) { id } }`,
         { t: daves[0].id, a: assignee.userId },
@@ -414,30 +402,20 @@ describe('ticket service: opening, reading and listing tickets', () => {
   describe('callers without a service credential', () => {
     it('are answered HTTP 401 before anything runs', async () => {
       const tickets = await service.count('tickets');
-      const response = await fetch(`${service.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: CREATE_TICKET, variables: { input: aTicketInput() } }),
+      const response = await postGraphQL(`${service.url}/graphql`, {}, CREATE_TICKET, {
+        input: aTicketInput(),
       });
       expect(response.status).toBe(401);
       expect(await service.count('tickets')).toBe(tickets);
     });
 
     it('are answered HTTP 401 for a credential signed with another secret', async () => {
-      const token = await signServiceToken('some-other-secret-of-32-characters!', {
-        issuer: 'gateway',
-        audience: 'ticket',
-        identity: alice,
+      const impostor = subgraphClient({
+        url: `${service.url}/graphql`,
+        service: 'ticket',
+        secret: 'some-other-secret-of-32-characters!',
       });
-      const response = await fetch(`${service.url}/graphql`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [SERVICE_NAME_HEADER]: 'gateway',
-          [SERVICE_TOKEN_HEADER]: token,
-        },
-        body: JSON.stringify({ query: '{ tickets { edges { cursor } } }' }),
-      });
+      const response = await impostor.query('{ tickets { edges { cursor } } }', {}, alice);
       expect(response.status).toBe(401);
     });
   });

@@ -1,6 +1,7 @@
 import { Identity } from '@servicedesk/platform';
-import { ASSIGN_TICKET, createTicket, dataOf, errorOf } from './builders';
-import { TicketServiceFixture, anIdentity, startTicketService } from './ticket-service.fixture';
+import { anEvent, anIdentity, dataOf, errorOf } from '@servicedesk/testing';
+import { ASSIGN_TICKET, createTicket } from './builders';
+import { TicketServiceFixture, startTicketService } from './ticket-service.fixture';
 
 /**
  * Who may be assigned a ticket is known only from user events, consumed by the ticket
@@ -17,27 +18,33 @@ describe('ticket service: the user directory fed by user events', () => {
     await service.registerUsers(customer, lead);
   });
 
-  afterAll(async () => {
-    await service?.close();
-  });
+  afterAll(() => service?.close());
 
   async function assignTo(user: Identity) {
     const ticket = await createTicket(service, customer);
     return service.query(ASSIGN_TICKET, { ticketId: ticket.id, assigneeId: user.userId }, lead);
   }
 
+  async function expectAssignable(user: Identity) {
+    expect(dataOf(await assignTo(user))).toMatchObject({
+      assignTicket: { assignee: { id: user.userId } },
+    });
+  }
+
+  async function expectNotAssignable(user: Identity) {
+    expect(errorOf(await assignTo(user))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'assigneeId',
+    });
+  }
+
   function registered(user: Identity, at: Date) {
     return service.publish(
-      'user.registered',
-      user.userId,
-      {
-        userId: user.userId,
-        email: `${user.userId}@example.test`,
-        name: 'New hire',
-        role: 'CUSTOMER',
-        timeZone: 'UTC',
-      },
-      at,
+      anEvent('user.registered', {
+        aggregateId: user.userId,
+        payload: { role: 'CUSTOMER' },
+        occurredAt: at,
+      }),
     );
   }
 
@@ -48,10 +55,11 @@ describe('ticket service: the user directory fed by user events', () => {
     at: Date,
   ) {
     return service.publish(
-      'user.role_changed',
-      user.userId,
-      { userId: user.userId, previousRole, role },
-      at,
+      anEvent('user.role_changed', {
+        aggregateId: user.userId,
+        payload: { previousRole, role },
+        occurredAt: at,
+      }),
     );
   }
 
@@ -60,16 +68,11 @@ describe('ticket service: the user directory fed by user events', () => {
     const start = Date.now() - 10 * minute;
     await registered(newHire, new Date(start));
     await service.waitForKnownRole(newHire.userId, 'CUSTOMER');
-    expect(errorOf(await assignTo(newHire))).toMatchObject({
-      code: 'BAD_USER_INPUT',
-      field: 'assigneeId',
-    });
+    await expectNotAssignable(newHire);
 
     await roleChanged(newHire, 'CUSTOMER', 'AGENT', new Date(start + minute));
     await service.waitForKnownRole(newHire.userId, 'AGENT');
-    expect(dataOf(await assignTo(newHire))).toMatchObject({
-      assignTicket: { assignee: { id: newHire.userId } },
-    });
+    await expectAssignable(newHire);
   });
 
   it('stops assigning to an agent demoted back to customer', async () => {
@@ -77,10 +80,7 @@ describe('ticket service: the user directory fed by user events', () => {
     await service.registerUsers(formerAgent);
     await roleChanged(formerAgent, 'AGENT', 'CUSTOMER', new Date());
     await service.waitForKnownRole(formerAgent.userId, 'CUSTOMER');
-    expect(errorOf(await assignTo(formerAgent))).toMatchObject({
-      code: 'BAD_USER_INPUT',
-      field: 'assigneeId',
-    });
+    await expectNotAssignable(formerAgent);
   });
 
   it('keeps the newest role when events arrive out of order', async () => {
@@ -93,23 +93,18 @@ describe('ticket service: the user directory fed by user events', () => {
     await service.waitForProcessed(late.id);
 
     await service.waitForKnownRole(user.userId, 'AGENT');
-    expect(dataOf(await assignTo(user))).toMatchObject({
-      assignTicket: { assignee: { id: user.userId } },
-    });
+    await expectAssignable(user);
   });
 
   it('never assigns to an erased user, even when an older role change arrives afterwards', async () => {
     const leaver = anIdentity('AGENT');
     await service.registerUsers(leaver);
-    await service.publish('user.erased', leaver.userId, { userId: leaver.userId }, new Date());
+    await service.publish(anEvent('user.erased', { aggregateId: leaver.userId }));
     await service.waitForKnownRole(leaver.userId, 'ERASED');
 
     const stale = await roleChanged(leaver, 'CUSTOMER', 'AGENT', new Date(Date.now() - 5 * minute));
     await service.waitForProcessed(stale.id);
     await service.waitForKnownRole(leaver.userId, 'ERASED');
-    expect(errorOf(await assignTo(leaver))).toMatchObject({
-      code: 'BAD_USER_INPUT',
-      field: 'assigneeId',
-    });
+    await expectNotAssignable(leaver);
   });
 });

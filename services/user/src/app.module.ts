@@ -2,6 +2,7 @@ import { ApolloFederationDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import {
+  DatabaseModule,
   Logger,
   PlatformModule,
   loadSchemaFile,
@@ -17,8 +18,7 @@ import { JWKS_PATH } from './auth/jwks.controller';
 import { Clock } from './clock';
 import { UserConfig } from './config';
 import { CoreModule } from './core.module';
-import { USER_SCHEMA } from './data-source';
-import { DatabaseModule } from './database.module';
+import { USER_SCHEMA, createUserDataSource } from './data-source';
 import { UsersModule } from './users/users.module';
 
 export const SERVICE_NAME = 'user';
@@ -42,7 +42,7 @@ export class AppModule {
           publicPaths: [JWKS_PATH],
         }),
         CoreModule.forRoot(config, options.clock),
-        DatabaseModule.forRoot(config),
+        DatabaseModule.forRoot((deps) => createUserDataSource(config, deps)),
         MessagingModule.forService({
           service: SERVICE_NAME,
           schema: USER_SCHEMA,

@@ -1,5 +1,5 @@
 import { AuthPayloadData, LOGIN } from './support/builders';
-import { UserServiceEnvironment, userServiceEnvironment } from './support/user-service.harness';
+import { UserServiceEnvironment, userServiceEnvironment } from './support/user-service.fixture';
 
 const ADMIN_EMAIL = 'Operations@Example.com';
 const ADMIN_PASSWORD = 'Bootstrap-admin-password-7';
@@ -11,7 +11,7 @@ describe('first administrator', () => {
     environment = await userServiceEnvironment({ ADMIN_EMAIL, ADMIN_PASSWORD });
   });
 
-  afterAll(() => environment?.dispose());
+  afterAll(() => environment?.close());
 
   const adminRows = () => environment.count('users', 'lower(email) = lower($1)', [ADMIN_EMAIL]);
   const adminEvents = () =>

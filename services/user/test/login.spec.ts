@@ -1,23 +1,17 @@
 import * as argon2 from 'argon2';
 import { AuthPayloadData, LOGIN, registerUser } from './support/builders';
-import {
-  RunningUserService,
-  UserServiceEnvironment,
-  userServiceEnvironment,
-} from './support/user-service.harness';
+import { UserServiceFixture, startUserService } from './support/user-service.fixture';
 
 const MINUTE_MS = 60_000;
 
 describe('login', () => {
-  let environment: UserServiceEnvironment;
-  let service: RunningUserService;
+  let service: UserServiceFixture;
 
   beforeAll(async () => {
-    environment = await userServiceEnvironment();
-    service = await environment.start();
+    service = await startUserService();
   });
 
-  afterAll(() => environment?.dispose());
+  afterAll(() => service?.close());
 
   const login = (email: string, password: string) =>
     service.query<{ login: AuthPayloadData }>(LOGIN, { email, password });
@@ -62,10 +56,8 @@ describe('login', () => {
       message: `account locked until ${lockedUntil.toISOString()} after too many failed logins`,
       extensions: { code: 'UNAUTHENTICATED', reason: 'ACCOUNT_LOCKED' },
     });
-    expect(lockedUntil.getTime() - environment.clock.now().getTime()).toBeGreaterThan(
-      14 * MINUTE_MS,
-    );
-    expect(lockedUntil.getTime() - environment.clock.now().getTime()).toBeLessThanOrEqual(
+    expect(lockedUntil.getTime() - service.clock.now().getTime()).toBeGreaterThan(14 * MINUTE_MS);
+    expect(lockedUntil.getTime() - service.clock.now().getTime()).toBeLessThanOrEqual(
       15 * MINUTE_MS,
     );
 
@@ -74,18 +66,18 @@ describe('login', () => {
       reason: 'ACCOUNT_LOCKED',
     });
 
-    environment.clock.advance(15 * MINUTE_MS);
+    service.clock.advance(15 * MINUTE_MS);
     const afterLockout = await login(registration.email, registration.password);
     expect(afterLockout.errors).toBeUndefined();
     expect(afterLockout.data!.login.user.id).toBe(user.id);
-    expect(await environment.count('login_failures', 'user_id = $1', [user.id])).toBe(0);
+    expect(await service.count('login_failures', 'user_id = $1', [user.id])).toBe(0);
   });
 
   it('does not lock when the failures are spread over more than the window', async () => {
     const { registration } = await registerUser(service);
     for (let failure = 1; failure <= 4; failure += 1)
       await login(registration.email, `Wrong-password-${failure}`);
-    environment.clock.advance(15 * MINUTE_MS + 1);
+    service.clock.advance(15 * MINUTE_MS + 1);
 
     const fifth = await login(registration.email, 'Wrong-password-5');
     expect(fifth.errors?.[0]?.message).toBe('invalid email or password');
@@ -115,9 +107,9 @@ describe('login', () => {
   });
 
   it('records failures only for existing accounts', async () => {
-    const before = await environment.count('login_failures');
+    const before = await service.count('login_failures');
     await login('nobody-at-all@example.com', 'Whatever-password-1');
-    expect(await environment.count('login_failures')).toBe(before);
+    expect(await service.count('login_failures')).toBe(before);
   });
 
   it.each([
@@ -139,9 +131,7 @@ describe('login', () => {
 
   function countEverything() {
     return Promise.all(
-      ['users', 'outbox', 'refresh_tokens', 'login_failures'].map((table) =>
-        environment.count(table),
-      ),
+      ['users', 'outbox', 'refresh_tokens', 'login_failures'].map((table) => service.count(table)),
     );
   }
 });

@@ -1,21 +1,15 @@
 import { Role } from '@servicedesk/contracts';
 import { AuthPayloadData, REGISTER, aRegistration, registerUser } from './support/builders';
-import {
-  RunningUserService,
-  UserServiceEnvironment,
-  userServiceEnvironment,
-} from './support/user-service.harness';
+import { UserServiceFixture, startUserService } from './support/user-service.fixture';
 
 describe('register', () => {
-  let environment: UserServiceEnvironment;
-  let service: RunningUserService;
+  let service: UserServiceFixture;
 
   beforeAll(async () => {
-    environment = await userServiceEnvironment();
-    service = await environment.start();
+    service = await startUserService();
   });
 
-  afterAll(() => environment?.dispose());
+  afterAll(() => service?.close());
 
   it('creates a CUSTOMER, signs them in and writes user.registered to the outbox in the same transaction', async () => {
     const registration = aRegistration({ email: `  ${aRegistration().email}  ` });
@@ -130,8 +124,6 @@ describe('register', () => {
   );
 
   function countEverything() {
-    return Promise.all(
-      ['users', 'outbox', 'refresh_tokens'].map((table) => environment.count(table)),
-    );
+    return Promise.all(['users', 'outbox', 'refresh_tokens'].map((table) => service.count(table)));
   }
 });

@@ -1,4 +1,5 @@
 import { JSONWebKeySet, createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { anIdentity } from '@servicedesk/testing';
 import { KeyRing } from '../src/auth/signing-keys';
 import {
   AuthPayloadData,
@@ -6,25 +7,18 @@ import {
   LOGOUT,
   REFRESH,
   SET_USER_ROLE,
-  anIdentity,
   registerUser,
 } from './support/builders';
-import {
-  RunningUserService,
-  UserServiceEnvironment,
-  userServiceEnvironment,
-} from './support/user-service.harness';
+import { UserServiceFixture, startUserService } from './support/user-service.fixture';
 
 describe('access and refresh tokens', () => {
-  let environment: UserServiceEnvironment;
-  let service: RunningUserService;
+  let service: UserServiceFixture;
 
   beforeAll(async () => {
-    environment = await userServiceEnvironment();
-    service = await environment.start();
+    service = await startUserService();
   });
 
-  afterAll(() => environment?.dispose());
+  afterAll(() => service?.close());
 
   const refresh = (refreshToken: string) =>
     service.query<{ refreshToken: AuthPayloadData }>(REFRESH, { refreshToken });
@@ -32,7 +26,7 @@ describe('access and refresh tokens', () => {
     service.query<{ logout: boolean }>(LOGOUT, { refreshToken });
 
   async function fetchJwks() {
-    const response = await fetch(`${service.baseUrl}/.well-known/jwks.json`);
+    const response = await fetch(`${service.url}/.well-known/jwks.json`);
     return { status: response.status, body: (await response.json()) as JSONWebKeySet };
   }
 
@@ -53,7 +47,7 @@ describe('access and refresh tokens', () => {
         audience: 'servicedesk',
       });
       expect(payload).toMatchObject({ sub: user.id, role: 'CUSTOMER' });
-      expect(payload.exp! - payload.iat!).toBe(environment.config.ACCESS_TOKEN_TTL_SECONDS);
+      expect(payload.exp! - payload.iat!).toBe(service.config.ACCESS_TOKEN_TTL_SECONDS);
     });
   });
 
@@ -110,7 +104,7 @@ describe('access and refresh tokens', () => {
 
     it('refuses an expired refresh token', async () => {
       const { refreshToken } = await registerUser(service);
-      environment.clock.advance(environment.config.REFRESH_TOKEN_TTL_SECONDS * 1000);
+      service.clock.advance(service.config.REFRESH_TOKEN_TTL_SECONDS * 1000);
 
       expect((await refresh(refreshToken)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     });
@@ -160,7 +154,7 @@ describe('access and refresh tokens', () => {
     ])(
       '%s rejects a malformed token with BAD_USER_INPUT on refreshToken, and writes nothing',
       async (_name, mutation) => {
-        const before = await environment.count(
+        const before = await service.count(
           'refresh_tokens',
           'revoked_at IS NULL AND rotated_at IS NULL',
         );
@@ -171,7 +165,7 @@ describe('access and refresh tokens', () => {
           extensions: { code: 'BAD_USER_INPUT', field: 'refreshToken' },
         });
         expect(
-          await environment.count('refresh_tokens', 'revoked_at IS NULL AND rotated_at IS NULL'),
+          await service.count('refresh_tokens', 'revoked_at IS NULL AND rotated_at IS NULL'),
         ).toBe(before);
       },
     );

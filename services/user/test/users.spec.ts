@@ -1,5 +1,5 @@
 import { Role } from '@servicedesk/contracts';
-import { SERVICE_NAME_HEADER, SERVICE_TOKEN_HEADER, signServiceToken } from '@servicedesk/platform';
+import { anIdentity, postGraphQL, subgraphClient } from '@servicedesk/testing';
 import { UsersService } from '../src/users/users.service';
 import {
   REGISTER,
@@ -7,14 +7,9 @@ import {
   USER_FIELDS,
   UserData,
   aRegistration,
-  anIdentity,
   registerUser,
 } from './support/builders';
-import {
-  RunningUserService,
-  UserServiceEnvironment,
-  userServiceEnvironment,
-} from './support/user-service.harness';
+import { UserServiceFixture, startUserService } from './support/user-service.fixture';
 
 const ME = `query { me { ${USER_FIELDS} } }`;
 const USER = `query User($id: ID!) { user(id: $id) { id name role email } }`;
@@ -37,15 +32,13 @@ interface UsersPage {
 }
 
 describe('users, roles and authorization', () => {
-  let environment: UserServiceEnvironment;
-  let service: RunningUserService;
+  let service: UserServiceFixture;
 
   beforeAll(async () => {
-    environment = await userServiceEnvironment();
-    service = await environment.start();
+    service = await startUserService();
   });
 
-  afterAll(() => environment?.dispose());
+  afterAll(() => service?.close());
 
   const errorCode = (response: { errors?: Array<{ extensions?: Record<string, unknown> }> }) =>
     response.errors?.[0]?.extensions?.code;
@@ -120,7 +113,7 @@ describe('users, roles and authorization', () => {
   describe('users', () => {
     it('pages through every user, oldest first, with opaque cursors', async () => {
       for (let index = 0; index < 3; index += 1) await registerUser(service);
-      const total = await environment.count('users');
+      const total = await service.count('users');
       const seen: string[] = [];
       let after: string | null = null;
       let pages = 0;
@@ -197,14 +190,14 @@ describe('users, roles and authorization', () => {
 
     it('changes nothing and emits nothing when the user already has the role', async () => {
       const { user } = await registerUser(service);
-      const before = await environment.count('outbox');
+      const before = await service.count('outbox');
       const response = await service.query(
         SET_USER_ROLE,
         { userId: user.id, role: 'CUSTOMER' },
         anIdentity('ADMIN'),
       );
       expect(response.errors).toBeUndefined();
-      expect(await environment.count('outbox')).toBe(before);
+      expect(await service.count('outbox')).toBe(before);
     });
 
     it('refuses to demote the last admin with CONFLICT, and allows it once there is another', async () => {
@@ -229,7 +222,7 @@ describe('users, roles and authorization', () => {
         self,
       );
       expect(allowed.errors).toBeUndefined();
-      expect(await environment.count('users', `role = 'ADMIN'`)).toBe(1);
+      expect(await service.count('users', `role = 'ADMIN'`)).toBe(1);
     });
 
     it('lets only one of two admins demoting each other at the same time succeed', async () => {
@@ -248,7 +241,7 @@ describe('users, roles and authorization', () => {
           anIdentity('ADMIN', admins[0].user.id),
         );
       }
-      expect(await environment.count('users', `role = 'ADMIN'`)).toBe(2);
+      expect(await service.count('users', `role = 'ADMIN'`)).toBe(2);
 
       const [first, second] = admins.map(({ user }) => user.id);
       const results = await Promise.all([
@@ -257,7 +250,7 @@ describe('users, roles and authorization', () => {
       ]);
 
       expect(results.map(errorCode).sort()).toEqual(['CONFLICT', undefined]);
-      expect(await environment.count('users', `role = 'ADMIN'`)).toBe(1);
+      expect(await service.count('users', `role = 'ADMIN'`)).toBe(1);
     });
 
     it('answers NOT_FOUND for an unknown user', async () => {
@@ -275,7 +268,7 @@ describe('users, roles and authorization', () => {
       ['nobody signed in', null, 'UNAUTHENTICATED'],
     ])('is refused to %s, and writes nothing', async (_who, role, code) => {
       const { user } = await registerUser(service);
-      const before = await environment.count('outbox');
+      const before = await service.count('outbox');
 
       const response = await service.query(
         SET_USER_ROLE,
@@ -284,12 +277,12 @@ describe('users, roles and authorization', () => {
       );
 
       expect(errorCode(response)).toBe(code);
-      expect(await environment.count('users', `id = $1 AND role = 'CUSTOMER'`, [user.id])).toBe(1);
-      expect(await environment.count('outbox')).toBe(before);
+      expect(await service.count('users', `id = $1 AND role = 'CUSTOMER'`, [user.id])).toBe(1);
+      expect(await service.count('outbox')).toBe(before);
     });
 
     it('rejects a userId that is not an id with BAD_USER_INPUT, and writes nothing', async () => {
-      const before = await environment.count('outbox');
+      const before = await service.count('outbox');
       const response = await service.query(
         SET_USER_ROLE,
         { userId: 'nope', role: 'AGENT' },
@@ -299,7 +292,7 @@ describe('users, roles and authorization', () => {
         code: 'BAD_USER_INPUT',
         field: 'userId',
       });
-      expect(await environment.count('outbox')).toBe(before);
+      expect(await service.count('outbox')).toBe(before);
     });
   });
 
@@ -340,31 +333,21 @@ describe('users, roles and authorization', () => {
 
   describe('service credential', () => {
     it('answers 401 to a direct call without the credential, before running anything', async () => {
-      const before = await environment.count('users');
-      const response = await fetch(service.graphqlUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: REGISTER, variables: { input: aRegistration() } }),
+      const before = await service.count('users');
+      const response = await postGraphQL(service.graphqlUrl, {}, REGISTER, {
+        input: aRegistration(),
       });
       expect(response.status).toBe(401);
-      expect(await environment.count('users')).toBe(before);
+      expect(await service.count('users')).toBe(before);
     });
 
     it('answers 401 to a credential signed with another secret', async () => {
-      const token = await signServiceToken('a-different-secret-of-enough-length', {
-        issuer: 'gateway',
-        audience: 'user',
-        identity: anIdentity('ADMIN'),
+      const impostor = subgraphClient({
+        url: service.graphqlUrl,
+        service: 'user',
+        secret: 'a-different-secret-of-enough-length',
       });
-      const response = await fetch(service.graphqlUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [SERVICE_NAME_HEADER]: 'gateway',
-          [SERVICE_TOKEN_HEADER]: token,
-        },
-        body: JSON.stringify({ query: ME }),
-      });
+      const response = await impostor.query(ME, {}, anIdentity('ADMIN'));
       expect(response.status).toBe(401);
     });
   });

@@ -1,26 +1,18 @@
-import { ChannelModel, ConfirmChannel } from 'amqplib';
+import { ChannelModel } from 'amqplib';
 import { EventEnvelope } from '@servicedesk/contracts';
-import { waitFor } from '@servicedesk/testing';
+import { EventPublisher, anEvent, waitFor } from '@servicedesk/testing';
 import {
-  EVENTS_EXCHANGE,
   EventConsumer,
   EventHandler,
   MessagingMetrics,
   PermanentError,
   TransientError,
-  buildEnvelope,
   deadLetterQueues,
   peekDeadLetters,
   replayDeadLetters,
   retryQueueName,
 } from '@servicedesk/messaging';
-import { aUserRegistered } from './support/events';
-import {
-  MessagingHarness,
-  TEST_SCHEMA,
-  TEST_SERVICE,
-  counterValue,
-} from './support/messaging-harness';
+import { MessagingHarness, counterValue, recordEffect } from './support/messaging-harness';
 
 const QUEUE = 'messaging-test.failures';
 const MAX_ATTEMPTS = 4;
@@ -44,10 +36,7 @@ class ScriptedHandler implements EventHandler {
     if (script && 'permanent' in script)
       throw new PermanentError('this message can never be applied');
     if (script && calls.length <= script.failures) throw script.error();
-    await tx.manager.query(
-      `INSERT INTO ${TEST_SCHEMA}.effects (event_id, consumer) VALUES ($1, $2)`,
-      [event.id, QUEUE],
-    );
+    await recordEffect(tx.manager, event.id, QUEUE);
   }
 
   callCount(aggregateId: string): number {
@@ -56,29 +45,15 @@ class ScriptedHandler implements EventHandler {
 }
 
 describe('consumer: retries, dead letters and replay', () => {
-  let harness: MessagingHarness;
+  const harness = MessagingHarness.forTests();
   let handler: ScriptedHandler;
   let consumer: EventConsumer;
   let metrics: MessagingMetrics;
-  let publisher: ConfirmChannel;
+  let publisher: EventPublisher;
   let broker: ChannelModel;
 
-  async function publish(
-    body: Buffer | EventEnvelope,
-    routingKey = 'user.registered',
-  ): Promise<void> {
-    const content = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-    const messageId = Buffer.isBuffer(body) ? undefined : body.id;
-    publisher.publish(EVENTS_EXCHANGE, routingKey, content, {
-      persistent: true,
-      messageId,
-      contentType: 'application/json',
-    });
-    await publisher.waitForConfirms();
-  }
-
   function anEnvelope(script?: Script): EventEnvelope {
-    const envelope = buildEnvelope(aUserRegistered(), { source: TEST_SERVICE, context: undefined });
+    const envelope = anEvent('user.registered');
     if (script) handler.scripts.set(envelope.aggregateId, script);
     return envelope;
   }
@@ -89,9 +64,8 @@ describe('consumer: retries, dead letters and replay', () => {
   }
 
   beforeAll(async () => {
-    harness = await MessagingHarness.create();
     broker = harness.broker;
-    publisher = await broker.createConfirmChannel();
+    publisher = await harness.eventPublisher();
     handler = new ScriptedHandler();
     ({ consumer, metrics } = await harness.startConsumer(
       [{ queue: QUEUE, events: ['user.registered'], handler }],
@@ -100,11 +74,6 @@ describe('consumer: retries, dead letters and replay', () => {
         retry: RETRY,
       },
     ));
-  });
-
-  afterAll(async () => {
-    await publisher.close();
-    await harness.close();
   });
 
   it('attaches a consumer to its queue and declares its delay queues and DLQ', async () => {
@@ -119,7 +88,7 @@ describe('consumer: retries, dead letters and replay', () => {
   it('retries a transient failure with growing delays, then succeeds', async () => {
     const envelope = anEnvelope({ failures: 3, error: () => new TransientError('database busy') });
 
-    await publish(envelope);
+    await publisher.publish(envelope);
 
     await waitFor(async () => (await harness.effectCount(envelope.id)) === 1, {
       description: 'the fourth attempt to succeed',
@@ -142,7 +111,7 @@ describe('consumer: retries, dead letters and replay', () => {
       error: () => new Error('still down'),
     });
 
-    await publish(envelope);
+    await publisher.publish(envelope);
 
     await waitFor(async () => (await dlqCount()) === before + 1, {
       description: 'the message in the DLQ',
@@ -165,7 +134,7 @@ describe('consumer: retries, dead letters and replay', () => {
     const before = await dlqCount();
     const envelope = anEnvelope({ permanent: true });
 
-    await publish(envelope);
+    await publisher.publish(envelope);
 
     await waitFor(async () => (await dlqCount()) === before + 1, {
       description: 'the message in the DLQ',
@@ -183,8 +152,8 @@ describe('consumer: retries, dead letters and replay', () => {
     const violation = anEnvelope();
     const broken = { ...violation, payload: { ...violation.payload, userId: 'not-a-uuid' } };
 
-    await publish(Buffer.from('{"this is": not json'));
-    await publish(broken as EventEnvelope);
+    await publisher.publishRaw('user.registered', Buffer.from('{"this is": not json'));
+    await publisher.publish(broken);
 
     await waitFor(async () => (await dlqCount()) === before + 2, {
       description: 'both messages in the DLQ',
@@ -218,7 +187,7 @@ describe('consumer: retries, dead letters and replay', () => {
 
   it('processes a replayed message once its handler is fixed', async () => {
     const envelope = anEnvelope({ permanent: true });
-    await publish(envelope);
+    await publisher.publish(envelope);
     await waitFor(
       async () =>
         (await peekDeadLetters(broker, QUEUE, 50)).some((l) => l.messageId === envelope.id),

@@ -1,39 +1,16 @@
-import { createTcpProxy, TcpProxy, waitFor } from '@servicedesk/testing';
-import { EVENTS_EXCHANGE, EventHandler, buildEnvelope } from '@servicedesk/messaging';
-import { aUserRegistered } from './support/events';
-import { MessagingHarness, TEST_SCHEMA, TEST_SERVICE } from './support/messaging-harness';
+import { anEvent, waitFor } from '@servicedesk/testing';
+import { MessagingHarness, effectRecorder } from './support/messaging-harness';
 
 const QUEUE = 'messaging-test.reconnect';
 
 describe('consumer: connection loss', () => {
-  let harness: MessagingHarness;
-  let proxy: TcpProxy;
-
-  beforeAll(async () => {
-    harness = await MessagingHarness.create();
-    const broker = new URL(harness.vhost.url);
-    proxy = await createTcpProxy(broker.hostname, Number(broker.port || 5672));
-  });
-
-  afterAll(async () => {
-    await harness.close();
-    await proxy.close();
-  });
+  const harness = MessagingHarness.forTests();
 
   it('reconnects, re-attaches its consumer and processes what arrived meanwhile', async () => {
-    const handler: EventHandler = {
-      async handle(event, tx) {
-        await tx.manager.query(
-          `INSERT INTO ${TEST_SCHEMA}.effects (event_id, consumer) VALUES ($1, $2)`,
-          [event.id, QUEUE],
-        );
-      },
-    };
+    const { proxy, rabbitmqUrl: proxiedUrl } = await harness.brokerProxy();
     const { consumer } = await harness.startConsumer(
-      [{ queue: QUEUE, events: ['user.registered'], handler }],
-      {
-        rabbitmqUrl: proxy.urlFor(harness.vhost.url),
-      },
+      [{ queue: QUEUE, events: ['user.registered'], handler: effectRecorder(QUEUE) }],
+      { rabbitmqUrl: proxiedUrl },
     );
     expect(consumer.detachedQueues()).toEqual([]);
 
@@ -43,13 +20,8 @@ describe('consumer: connection loss', () => {
     });
     expect(consumer.brokerConnected).toBe(false);
 
-    const envelope = buildEnvelope(aUserRegistered(), { source: TEST_SERVICE, context: undefined });
-    const publisher = await harness.broker.createConfirmChannel();
-    publisher.publish(EVENTS_EXCHANGE, envelope.type, Buffer.from(JSON.stringify(envelope)), {
-      persistent: true,
-    });
-    await publisher.waitForConfirms();
-    await publisher.close();
+    const envelope = anEvent('user.registered');
+    await (await harness.eventPublisher()).publish(envelope);
 
     proxy.restore();
 

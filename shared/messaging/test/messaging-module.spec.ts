@@ -6,7 +6,6 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { EventEnvelope } from '@servicedesk/contracts';
 import {
   DatabaseModule,
-  Identity,
   LOCAL_SERVICE_TOKEN_SECRET,
   PlatformModule,
   baseConfigSchema,
@@ -15,7 +14,7 @@ import {
   runWithContext,
   subgraphGraphQLOptions,
 } from '@servicedesk/platform';
-import { subgraphClient, waitFor } from '@servicedesk/testing';
+import { anIdentity, subgraphClient, waitFor } from '@servicedesk/testing';
 import {
   EventHandler,
   MessagingModule,
@@ -28,7 +27,13 @@ import {
   operationsTypeDefs,
 } from '@servicedesk/messaging';
 import { aUserRegistered } from './support/events';
-import { MessagingHarness, TEST_SCHEMA, silentLogger } from './support/messaging-harness';
+import {
+  MessagingHarness,
+  TEST_SCHEMA,
+  insertAggregate,
+  recordEffect,
+  silentLogger,
+} from './support/messaging-harness';
 
 const SERVICE = 'inventory';
 const QUEUE = 'inventory.user-directory';
@@ -40,7 +45,7 @@ class DirectoryService {
 
   register(userId: string): Promise<EventEnvelope<'user.registered'>> {
     return this.uow.run(async (tx) => {
-      await tx.manager.query(`INSERT INTO ${TEST_SCHEMA}.aggregates (id) VALUES ($1)`, [userId]);
+      await insertAggregate(tx.manager, userId);
       return tx.emit(aUserRegistered(userId));
     });
   }
@@ -61,10 +66,7 @@ class UserDirectoryHandler implements EventHandler<'user.registered'> {
       gate.entered();
       await gate.open;
     }
-    await tx.manager.query(
-      `INSERT INTO ${TEST_SCHEMA}.effects (event_id, consumer) VALUES ($1, $2)`,
-      [event.id, QUEUE],
-    );
+    await recordEffect(tx.manager, event.id, QUEUE);
     this.seen.push(event);
   }
 }
@@ -138,8 +140,8 @@ interface OperationsView {
   }>;
 }
 
-const admin: Identity = { userId: randomUUID(), role: 'ADMIN' };
-const agent: Identity = { userId: randomUUID(), role: 'AGENT' };
+const admin = anIdentity('ADMIN');
+const agent = anIdentity('AGENT');
 
 describe('MessagingModule in a service', () => {
   let harness: MessagingHarness;

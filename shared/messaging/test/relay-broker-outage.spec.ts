@@ -1,27 +1,16 @@
-import { createTcpProxy, TcpProxy, waitFor } from '@servicedesk/testing';
+import { waitFor } from '@servicedesk/testing';
 import { aUserRegistered } from './support/events';
-import { MessagingHarness } from './support/messaging-harness';
+import { MessagingHarness, drained } from './support/messaging-harness';
 
 const CHANGES = 20;
 
 describe('outbox relay: RabbitMQ unreachable', () => {
-  let harness: MessagingHarness;
-  let proxy: TcpProxy;
-
-  beforeAll(async () => {
-    harness = await MessagingHarness.create();
-    const broker = new URL(harness.vhost.url);
-    proxy = await createTcpProxy(broker.hostname, Number(broker.port || 5672));
-  });
-
-  afterAll(async () => {
-    await harness.close();
-    await proxy.close();
-  });
+  const harness = MessagingHarness.forTests();
 
   it('keeps the rows committed during the outage PENDING, then publishes every one once RabbitMQ is back', async () => {
+    const { proxy, rabbitmqUrl: proxiedUrl } = await harness.brokerProxy();
     const recorder = await harness.recordingQueue(['user.registered']);
-    const { relay } = await harness.startRelay({ rabbitmqUrl: proxy.urlFor(harness.vhost.url) });
+    const { relay } = await harness.startRelay({ rabbitmqUrl: proxiedUrl });
     await waitFor(() => relay.brokerConnected, {
       description: 'the relay to reach RabbitMQ through the proxy',
     });
@@ -38,8 +27,7 @@ describe('outbox relay: RabbitMQ unreachable', () => {
         ids.push((await tx.emit(aUserRegistered())).id);
       });
     }
-    relay.wake();
-    await relay.idle();
+    await drained(relay);
 
     const during = await harness.outboxRows();
     expect(

@@ -2,9 +2,13 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '@servicedesk/testing';
-import { EventHandler } from '@servicedesk/messaging';
 import { aUserRegistered } from './support/events';
-import { MessagingHarness, TEST_SCHEMA, counterValue } from './support/messaging-harness';
+import {
+  MessagingHarness,
+  TEST_SCHEMA,
+  counterValue,
+  effectRecorder,
+} from './support/messaging-harness';
 
 const FIXTURE = join(__dirname, 'fixtures', 'crashing-relay.js');
 const BUILT_PACKAGE = join(__dirname, '..', 'dist', 'index.js');
@@ -30,29 +34,15 @@ function runCrashingRelay(
 }
 
 describe('outbox relay: killed between publishing and marking', () => {
-  let harness: MessagingHarness;
-
-  beforeAll(async () => {
+  beforeAll(() => {
     if (!existsSync(BUILT_PACKAGE))
       throw new Error('build the package first: npx tsc -b shared/messaging');
-    harness = await MessagingHarness.create();
   });
-
-  afterAll(async () => {
-    await harness.close();
-  });
+  const harness = MessagingHarness.forTests();
 
   it('publishes the event again after the crash, and the consumer applies its effect once', async () => {
-    const handler: EventHandler = {
-      async handle(event, tx) {
-        await tx.manager.query(
-          `INSERT INTO ${TEST_SCHEMA}.effects (event_id, consumer) VALUES ($1, $2)`,
-          [event.id, QUEUE],
-        );
-      },
-    };
     const { metrics } = await harness.startConsumer([
-      { queue: QUEUE, events: ['user.registered'], handler },
+      { queue: QUEUE, events: ['user.registered'], handler: effectRecorder(QUEUE) },
     ]);
     let eventId = '';
     await harness.unitOfWork().run(async (tx) => {

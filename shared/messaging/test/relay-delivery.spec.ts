@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { ContractViolationError } from '@servicedesk/contracts';
 import { waitFor } from '@servicedesk/testing';
-import { OutboxRelay, UnitOfWork, outboxStatus, retryFailedOutbox } from '@servicedesk/messaging';
+import { UnitOfWork, outboxStatus, retryFailedOutbox } from '@servicedesk/messaging';
 import { aUserRegistered } from './support/events';
-import { MessagingHarness, TEST_SCHEMA, counterValue } from './support/messaging-harness';
+import {
+  MessagingHarness,
+  TEST_SCHEMA,
+  counterValue,
+  drained,
+  insertAggregate,
+} from './support/messaging-harness';
 
 /** Writes a state change and its event in one unit of work; returns the event id. */
 async function registerUser(
@@ -13,9 +19,7 @@ async function registerUser(
   let eventId = '';
   await uow.run(async (tx) => {
     const event = aUserRegistered();
-    await tx.manager.query(`INSERT INTO ${TEST_SCHEMA}.aggregates (id) VALUES ($1)`, [
-      event.aggregateId,
-    ]);
+    await insertAggregate(tx.manager, event.aggregateId);
     eventId = (await tx.emit(event)).id;
     if (options.failAfterEmit)
       throw new Error('the state change fails after the event was written');
@@ -23,21 +27,16 @@ async function registerUser(
   return eventId;
 }
 
-async function drained(relay: OutboxRelay): Promise<void> {
-  relay.wake();
-  await relay.idle();
-}
-
 describe('outbox relay: delivery', () => {
-  let harness: MessagingHarness;
+  const harness = MessagingHarness.forTests();
 
-  beforeAll(async () => {
-    harness = await MessagingHarness.create();
-  });
-
-  afterAll(async () => {
-    await harness.close();
-  });
+  /** Resolves once the outbox row of `eventId` is PUBLISHED. */
+  const rowPublished = (eventId: string, description: string) =>
+    waitFor(
+      async () =>
+        (await harness.outboxRows()).find((row) => row.id === eventId)?.status === 'PUBLISHED',
+      { description },
+    );
 
   it('publishes a committed change exactly once and marks its row PUBLISHED', async () => {
     const recorder = await harness.recordingQueue(['user.registered']);
@@ -49,13 +48,7 @@ describe('outbox relay: delivery', () => {
     await waitFor(() => recorder.ids().includes(eventId), {
       description: 'the event to be consumed',
     });
-    await waitFor(
-      async () =>
-        (await harness.outboxRows()).find((row) => row.id === eventId)?.status === 'PUBLISHED',
-      {
-        description: 'the row to be marked PUBLISHED',
-      },
-    );
+    await rowPublished(eventId, 'the row to be marked PUBLISHED');
     await drained(relay);
     expect(recorder.ids().filter((id) => id === eventId)).toHaveLength(1);
     const message = recorder.received.find((m) => m.properties.messageId === eventId)!;
@@ -104,9 +97,7 @@ describe('outbox relay: delivery', () => {
 
     await expect(
       uow.run(async (tx) => {
-        await tx.manager.query(`INSERT INTO ${TEST_SCHEMA}.aggregates (id) VALUES ($1)`, [
-          aggregateId,
-        ]);
+        await insertAggregate(tx.manager, aggregateId);
         const event = aUserRegistered(aggregateId);
         await tx.emit({ ...event, payload: { ...event.payload, email: 'not an email' } });
       }),
@@ -142,13 +133,7 @@ describe('outbox relay: delivery', () => {
     await waitFor(async () => !(await harness.outboxRows()).some((row) => row.id === old), {
       description: 'the old published row to be deleted',
     });
-    await waitFor(
-      async () =>
-        (await harness.outboxRows()).find((row) => row.id === recent)?.status === 'PUBLISHED',
-      {
-        description: 'the recent row to be published and kept',
-      },
-    );
+    await rowPublished(recent, 'the recent row to be published and kept');
     await relay.stop();
   });
 
@@ -180,13 +165,7 @@ describe('outbox relay: delivery', () => {
     await waitFor(() => recorder.ids().includes(eventId), {
       description: 'the retried event to be published',
     });
-    await waitFor(
-      async () =>
-        (await harness.outboxRows()).find((row) => row.id === eventId)?.status === 'PUBLISHED',
-      {
-        description: 'the retried row to be PUBLISHED',
-      },
-    );
+    await rowPublished(eventId, 'the retried row to be PUBLISHED');
     await relay.stop();
   });
 });

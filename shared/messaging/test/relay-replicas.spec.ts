@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { waitFor } from '@servicedesk/testing';
 import { UnitOfWork } from '@servicedesk/messaging';
 import { aStatusChange } from './support/events';
-import { MessagingHarness, TEST_SCHEMA, counterValue } from './support/messaging-harness';
+import {
+  MessagingHarness,
+  TEST_SCHEMA,
+  counterValue,
+  drained,
+  insertAggregate,
+} from './support/messaging-harness';
 
 const AGGREGATES = 8;
 const CHANGES_PER_AGGREGATE = 8;
@@ -19,15 +25,7 @@ function changeStatus(uow: UnitOfWork, ticketId: string): Promise<void> {
 }
 
 describe('outbox relay: two replicas of one service', () => {
-  let harness: MessagingHarness;
-
-  beforeAll(async () => {
-    harness = await MessagingHarness.create();
-  });
-
-  afterAll(async () => {
-    await harness.close();
-  });
+  const harness = MessagingHarness.forTests();
 
   it('publish no duplicates and keep the order of each aggregate under concurrent writes', async () => {
     const recorder = await harness.recordingQueue(['ticket.status_changed']);
@@ -38,10 +36,7 @@ describe('outbox relay: two replicas of one service', () => {
     const second = await harness.startRelay({ batchSize: 5, dataSource: secondReplica });
 
     const tickets = Array.from({ length: AGGREGATES }, () => randomUUID());
-    for (const id of tickets)
-      await harness.dataSource.query(`INSERT INTO ${TEST_SCHEMA}.aggregates (id) VALUES ($1)`, [
-        id,
-      ]);
+    for (const id of tickets) await insertAggregate(harness.dataSource, id);
     await Promise.all(
       tickets.flatMap((ticketId, t) =>
         Array.from({ length: CHANGES_PER_AGGREGATE }, (_, i) =>
@@ -61,9 +56,7 @@ describe('outbox relay: two replicas of one service', () => {
     await waitFor(() => recorder.received.length >= total, {
       description: `${total} messages to be consumed`,
     });
-    await Promise.all(
-      [first.relay, second.relay].map(async (relay) => (relay.wake(), relay.idle())),
-    );
+    await Promise.all([first.relay, second.relay].map(drained));
 
     expect(recorder.ids()).toHaveLength(total);
     expect(new Set(recorder.ids()).size).toBe(total);

@@ -146,3 +146,33 @@ export function databaseReadiness(dataSource: DataSource): ReadinessCheck {
     },
   };
 }
+
+export interface SchemaMigration {
+  service: string;
+  schema: string;
+  logLevel?: string;
+  /** The service's own DataSource, built with the logger it is given. */
+  dataSource: (dependencies: { logger: Logger }) => DataSource;
+}
+
+/** Brings a service's schema up to date with a DataSource of its own, closed afterwards. */
+export async function migrateSchema(options: SchemaMigration): Promise<void> {
+  const logger = createLogger(options.service, options.logLevel);
+  const dataSource = options.dataSource({ logger });
+  try {
+    await migrate(dataSource, options.schema);
+    logger.info({ schema: options.schema }, `${options.service} schema is up to date`);
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+  }
+}
+
+/** Body of a service's `migrate.js`: runs the migration; a failure is logged and exits 1. */
+export function runMigrationCommand(service: string, run: () => Promise<void>): void {
+  Promise.resolve()
+    .then(run)
+    .catch((error: unknown) => {
+      createLogger(service).fatal({ err: error }, `${service} schema migration failed`);
+      process.exitCode = 1;
+    });
+}

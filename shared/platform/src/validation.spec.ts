@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BadUserInputError } from './errors';
-import { validateInput } from './validation';
+import { isUuid, validateInput } from './validation';
 
 const createTicketInput = z.object({
   title: z.string().min(3),
@@ -53,5 +53,15 @@ describe('validateInput', () => {
 
   it('names the argument itself when the whole value is wrong', () => {
     expect(failure(() => validateInput(z.string().uuid(), 'x', 'ticketId')).field).toBe('ticketId');
+  });
+});
+
+describe('isUuid', () => {
+  it.each([
+    ['a UUID', '0b6c2f7e-4f0a-4d5e-9a39-2f5b9c1d8e77', true],
+    ['another string', 'ticket-1', false],
+    ['a value of another type', 42, false],
+  ])('tells %s', (_case, value, expected) => {
+    expect(isUuid(value)).toBe(expected);
   });
 });

@@ -21,3 +21,13 @@ export function validateInput<S extends z.ZodTypeAny>(
   // The field leads the message so it reads on its own in a client's error list.
   throw new BadUserInputError(field, `${field}: ${issue.message}`);
 }
+
+const uuid = z.uuid();
+
+/**
+ * For ids that arrive unvalidated (federation representations, DataLoader keys): a value
+ * that is not a UUID names nothing a service stores, and must not reach a `uuid` column.
+ */
+export function isUuid(value: unknown): value is string {
+  return uuid.safeParse(value).success;
+}

@@ -1,25 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import {
-  SERVICE_NAME_HEADER,
-  SERVICE_TOKEN_HEADER,
-  migrate,
-  signServiceToken,
-} from '@servicedesk/platform';
-import {
-  createTcpProxy,
-  createTestDatabase,
-  TcpProxy,
-  TestResource,
-  waitFor,
-} from '@servicedesk/testing';
-import {
-  PROBE_SCHEMA,
-  PROBE_SERVICE,
-  createProbeApp,
-  createProbeDataSource,
-  probeConfig,
-} from './probe-app';
+import { TcpProxy, TestResource, createTcpProxy, waitFor } from '@servicedesk/testing';
+import { createProbeApp, createProbeDatabase, gatewayHeaders } from './probe-app';
 
 /**
  * The database goes away under a running subgraph (a proxy between them is cut): callers
@@ -32,23 +14,14 @@ describe('a subgraph whose database becomes unreachable', () => {
   let app: INestApplication;
 
   async function graphql(query: string) {
-    const token = await signServiceToken(probeConfig(database.url).SERVICE_TOKEN_SECRET, {
-      issuer: 'gateway',
-      audience: PROBE_SERVICE,
-      identity: null,
-    });
     return request(app.getHttpServer())
       .post('/graphql')
-      .set(SERVICE_NAME_HEADER, 'gateway')
-      .set(SERVICE_TOKEN_HEADER, token)
+      .set(await gatewayHeaders())
       .send({ query });
   }
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const direct = createProbeDataSource(database.url);
-    await migrate(direct, PROBE_SCHEMA);
-    await direct.destroy();
+    database = await createProbeDatabase();
     const target = new URL(database.url);
     proxy = await createTcpProxy(target.hostname, Number(target.port || 5432));
     app = await createProbeApp(proxy.urlFor(database.url));

@@ -1,21 +1,13 @@
 import type { AddressInfo, Server } from 'node:net';
 import { DataSource } from 'typeorm';
+import { installGracefulShutdown } from '@servicedesk/platform';
+import { TestResource, waitFor } from '@servicedesk/testing';
 import {
-  SERVICE_NAME_HEADER,
-  SERVICE_TOKEN_HEADER,
-  installGracefulShutdown,
-  migrate,
-  signServiceToken,
-} from '@servicedesk/platform';
-import { createTestDatabase, TestResource, waitFor } from '@servicedesk/testing';
-import {
-  PROBE_SCHEMA,
-  PROBE_SERVICE,
   capturingLogger,
   createGate,
   createProbeApp,
-  createProbeDataSource,
-  probeConfig,
+  createProbeDatabase,
+  gatewayHeaders,
   probeGate,
 } from './probe-app';
 
@@ -23,10 +15,7 @@ describe('graceful shutdown', () => {
   let database: TestResource;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const dataSource = createProbeDataSource(database.url);
-    await migrate(dataSource, PROBE_SCHEMA);
-    await dataSource.destroy();
+    database = await createProbeDatabase();
   });
 
   afterAll(async () => {
@@ -54,18 +43,9 @@ describe('graceful shutdown', () => {
   }
 
   async function postGraphQL(url: string, query: string) {
-    const token = await signServiceToken(probeConfig(database.url).SERVICE_TOKEN_SECRET, {
-      issuer: 'gateway',
-      audience: PROBE_SERVICE,
-      identity: null,
-    });
     return fetch(`${url}/graphql`, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [SERVICE_NAME_HEADER]: 'gateway',
-        [SERVICE_TOKEN_HEADER]: token,
-      },
+      headers: { 'content-type': 'application/json', ...(await gatewayHeaders()) },
       body: JSON.stringify({ query }),
     });
   }

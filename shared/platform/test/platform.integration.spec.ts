@@ -9,70 +9,48 @@ import {
   SERVICE_TOKEN_HEADER,
   UNEXPECTED_ERROR_MESSAGE,
   migrate,
-  signServiceToken,
 } from '@servicedesk/platform';
-import { createTestDatabase, TestResource } from '@servicedesk/testing';
+import { TestResource, anIdentity, metricSample } from '@servicedesk/testing';
 import {
   PROBE_SCHEMA,
   PROBE_SERVICE,
   capturingLogger,
   createProbeApp,
   createProbeDataSource,
+  createProbeDatabase,
+  gatewayHeaders,
   probeCalls,
-  probeConfig,
+  probeCredential,
+  probeSecret,
   switchableCheck,
 } from './probe-app';
 
-const agent: Identity = { userId: '6f1c2a5e-8d0b-4b7a-9a51-0c2d3e4f5a6b', role: 'AGENT' };
-const admin: Identity = { userId: '0b7d9c1e-2f3a-4c5d-8e6f-7a8b9c0d1e2f', role: 'ADMIN' };
+const agent = anIdentity('AGENT');
+const admin = anIdentity('ADMIN');
 
 describe('PlatformModule in a running subgraph', () => {
   let database: TestResource;
   let app: INestApplication;
   const logs = capturingLogger();
-  const secret = () => probeConfig(database.url).SERVICE_TOKEN_SECRET;
-
-  async function credential(
-    identity: Identity | null = null,
-    overrides: { audience?: string; secret?: string } = {},
-  ) {
-    return signServiceToken(overrides.secret ?? secret(), {
-      issuer: 'gateway',
-      audience: overrides.audience ?? PROBE_SERVICE,
-      identity,
-    });
-  }
 
   async function graphql(
     query: string,
     options: { identity?: Identity | null; headers?: Record<string, string> } = {},
   ) {
-    const token = await credential(options.identity ?? null);
     return request(app.getHttpServer())
       .post('/graphql')
-      .set(SERVICE_NAME_HEADER, 'gateway')
-      .set(SERVICE_TOKEN_HEADER, token)
+      .set(await gatewayHeaders(options.identity ?? null))
       .set(options.headers ?? {})
       .send({ query });
   }
 
-  async function metricValue(name: string, labelFragment = ''): Promise<number> {
+  async function metricValue(name: string, labels: Record<string, string>) {
     const response = await request(app.getHttpServer()).get('/metrics').expect(200);
-    const line = response.text
-      .split('\n')
-      .find(
-        (candidate) =>
-          (candidate.startsWith(`${name}{`) || candidate.startsWith(`${name} `)) &&
-          candidate.includes(labelFragment),
-      );
-    return line ? Number(line.split(' ').pop()) : NaN;
+    return metricSample(response.text, name, labels);
   }
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const dataSource = createProbeDataSource(database.url);
-    await migrate(dataSource, PROBE_SCHEMA);
-    await dataSource.destroy();
+    database = await createProbeDatabase();
     app = await createProbeApp(database.url, logs.logger);
   });
 
@@ -104,9 +82,9 @@ describe('PlatformModule in a running subgraph', () => {
     it.each([
       [
         'signed with another secret',
-        () => credential(agent, { secret: 'another-secret-of-enough-length' }),
+        () => probeCredential(agent, { secret: 'another-secret-of-enough-length' }),
       ],
-      ['addressed to another service', () => credential(agent, { audience: 'ticket' })],
+      ['addressed to another service', () => probeCredential(agent, { audience: 'ticket' })],
       [
         'expired',
         () =>
@@ -117,7 +95,7 @@ describe('PlatformModule in a running subgraph', () => {
             .setSubject(agent.userId)
             .setIssuedAt(Math.floor(Date.now() / 1000) - 120)
             .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
-            .sign(new TextEncoder().encode(secret())),
+            .sign(new TextEncoder().encode(probeSecret())),
       ],
       ['not a token at all', async () => 'garbage'],
     ])('rejects a credential %s with 401', async (_case, makeToken) => {
@@ -138,7 +116,7 @@ describe('PlatformModule in a running subgraph', () => {
       const response = await request(app.getHttpServer())
         .post('/graphql')
         .set(SERVICE_NAME_HEADER, 'ticket')
-        .set(SERVICE_TOKEN_HEADER, await credential(agent))
+        .set(SERVICE_TOKEN_HEADER, await probeCredential(agent))
         .send({ query: '{ whoami { userId } }' });
 
       expect(response.status).toBe(401);
@@ -222,14 +200,12 @@ describe('PlatformModule in a running subgraph', () => {
     });
 
     it('counts the SQL statements run for requests in db_queries_total{origin="http"}', async () => {
-      const before = await metricValue('db_queries_total', 'origin="http"');
+      const before = (await metricValue('db_queries_total', { origin: 'http' })) ?? 0;
 
       const response = await graphql('{ noteCount }');
 
       expect(response.body.data.noteCount).toBe(0);
-      expect(await metricValue('db_queries_total', 'origin="http"')).toBe(
-        (Number.isNaN(before) ? 0 : before) + 1,
-      );
+      expect(await metricValue('db_queries_total', { origin: 'http' })).toBe(before + 1);
     });
   });
 
@@ -328,12 +304,7 @@ describe('PlatformModule in a running subgraph', () => {
         await request(app.getHttpServer()).get('/health/live').expect(200);
         const liveRequests = async (target: INestApplication) => {
           const text = (await request(target.getHttpServer()).get('/metrics')).text;
-          const line = text
-            .split('\n')
-            .find(
-              (l) => l.startsWith('http_requests_total{') && l.includes('route="/health/live"'),
-            );
-          return Number(line?.split(' ').pop());
+          return metricSample(text, 'http_requests_total', { route: '/health/live' });
         };
 
         const before = await liveRequests(app);

@@ -27,10 +27,13 @@ import {
   ConflictError,
   DatabaseModule,
   ForbiddenError,
+  Identity,
   Logger,
   NotFoundError,
   PlatformModule,
   ReadinessCheck,
+  SERVICE_NAME_HEADER,
+  SERVICE_TOKEN_HEADER,
   ServiceUnavailableError,
   UnauthenticatedError,
   baseConfigSchema,
@@ -39,9 +42,12 @@ import {
   currentContext,
   currentIdentity,
   loadConfig,
+  migrate,
   requireRole,
+  signServiceToken,
   subgraphGraphQLOptions,
 } from '@servicedesk/platform';
+import { TestResource, createTestDatabase, testInfrastructure } from '@servicedesk/testing';
 
 /** A minimal subgraph exercising everything the platform provides to a real service. */
 export const PROBE_SERVICE = 'probe';
@@ -69,6 +75,21 @@ export class CreateNotes1700000000000 implements MigrationInterface {
   async down(runner: QueryRunner): Promise<void> {
     await runner.query(`DROP TABLE "${PROBE_SCHEMA}"."note"`);
   }
+}
+
+/** A fresh test database with the probe's schema migrated; `drop()` removes it. */
+export async function createProbeDatabase(): Promise<TestResource> {
+  const database = await createTestDatabase();
+  const dataSource = createProbeDataSource(database.url);
+  try {
+    await migrate(dataSource, PROBE_SCHEMA);
+  } catch (error) {
+    await database.drop();
+    throw error;
+  } finally {
+    await dataSource.destroy().catch(() => undefined);
+  }
+  return database;
 }
 
 export function createProbeDataSource(
@@ -250,6 +271,33 @@ export function capturingLogger(level = 'info') {
 
 export function probeConfig(databaseUrl: string): BaseConfig {
   return loadConfig(baseConfigSchema, { DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' });
+}
+
+/** The secret every probe app verifies service credentials with (the local default). */
+export function probeSecret(): string {
+  return probeConfig(testInfrastructure.databaseUrl).SERVICE_TOKEN_SECRET;
+}
+
+/** A service credential for the probe, as the gateway signs it; override to forge a bad one. */
+export function probeCredential(
+  identity: Identity | null = null,
+  overrides: { audience?: string; secret?: string } = {},
+): Promise<string> {
+  return signServiceToken(overrides.secret ?? probeSecret(), {
+    issuer: 'gateway',
+    audience: overrides.audience ?? PROBE_SERVICE,
+    identity,
+  });
+}
+
+/** The headers of a gateway call to the probe on behalf of `identity`. */
+export async function gatewayHeaders(
+  identity: Identity | null = null,
+): Promise<Record<string, string>> {
+  return {
+    [SERVICE_NAME_HEADER]: 'gateway',
+    [SERVICE_TOKEN_HEADER]: await probeCredential(identity),
+  };
 }
 
 export async function createProbeApp(

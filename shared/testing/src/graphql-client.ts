@@ -11,7 +11,8 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }>;
 }
 
-async function postGraphQL<T>(
+/** POSTs one operation to `url` with exactly `headers` (no credential unless given). */
+export async function postGraphQL<T = Record<string, unknown>>(
   url: string,
   headers: Record<string, string>,
   query: string,
@@ -74,4 +75,23 @@ export function gatewayClient(url: string) {
       );
     },
   };
+}
+
+/** The data of a response that must have succeeded (its errors are shown otherwise). */
+export function dataOf<T>(response: GraphQLResponse<T>): T {
+  if (response.errors?.length || !response.data) {
+    throw new Error(`expected success, got ${response.status}: ${JSON.stringify(response.errors)}`);
+  }
+  return response.data;
+}
+
+/** The first error of a failed response: its code and (for BAD_USER_INPUT) its field. */
+export function errorOf(response: GraphQLResponse<unknown>): {
+  code: unknown;
+  field: unknown;
+  message: string;
+} {
+  const [error] = response.errors ?? [];
+  if (!error) throw new Error(`expected an error, got ${JSON.stringify(response.data)}`);
+  return { code: error.extensions?.code, field: error.extensions?.field, message: error.message };
 }

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, StdioOptions } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { childEnvironment, loadToolsConfig, portFromEnvironment } from './config';
 import { ensureBroker, ensureDatabase } from './infrastructure-check';
@@ -7,72 +7,140 @@ import { GATEWAY_PROCESS, ProcessSpec, SUBGRAPH_PROCESSES } from './processes';
 /**
  * `npm start`: checks PostgreSQL and RabbitMQ, runs every service's migrations, starts
  * the subgraphs, waits until each is ready, then starts the gateway and prints its URL.
- * Ctrl-C (or SIGTERM) stops everything gracefully.
+ * Ctrl-C (or SIGTERM) stops everything gracefully. The benchmark drives the same
+ * `ServiceStack` against its own database, vhost and ports.
  */
 const root = resolve(__dirname, '..', '..', '..');
 const READY_TIMEOUT_MS = 60_000;
-const children = new Map<string, ChildProcess>();
-let stopping = false;
-
-function say(line: string): void {
-  process.stdout.write(`[servicedesk] ${line}\n`);
-}
+const ALL_PROCESSES = [...SUBGRAPH_PROCESSES, GATEWAY_PROCESS];
 
 function entry(spec: ProcessSpec, file: string): string {
   return join(root, spec.dir, 'dist', file);
 }
 
-function runToCompletion(spec: ProcessSpec, file: string, env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [entry(spec, file)], { env, stdio: 'inherit' });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0
-        ? resolvePromise()
-        : reject(new Error(`${spec.name}: ${file} exited with code ${code}`)),
+/** The port of every process, by process name. */
+export function stackPorts(portOf: (spec: ProcessSpec) => number): Map<string, number> {
+  return new Map(ALL_PROCESSES.map((spec) => [spec.name, portOf(spec)]));
+}
+
+/** The environment every process of the stack gets: ports, subgraph URLs, JWKS, plus `extra`. */
+export function stackEnvironment(
+  ports: ReadonlyMap<string, number>,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
+  return childEnvironment({
+    ...Object.fromEntries(ALL_PROCESSES.map((s) => [s.portVariable, String(ports.get(s.name))])),
+    ...Object.fromEntries(
+      SUBGRAPH_PROCESSES.map((s) => [
+        `${s.name.toUpperCase()}_SUBGRAPH_URL`,
+        `http://127.0.0.1:${ports.get(s.name)}/graphql`,
+      ]),
+    ),
+    JWKS_URL: `http://127.0.0.1:${ports.get('user')}/.well-known/jwks.json`,
+    ...extra,
+  });
+}
+
+export interface ServiceStackOptions {
+  env: NodeJS.ProcessEnv;
+  ports: ReadonlyMap<string, number>;
+  /** Where the processes' own output goes ('inherit' for `npm start`). */
+  stdio: StdioOptions;
+  say(line: string): void;
+  /** A process stopped although nobody asked it to. */
+  onUnexpectedExit(name: string, reason: string): void;
+}
+
+/** Every process of the platform: migrated and started in order, stopped together. */
+export class ServiceStack {
+  private readonly children = new Map<string, ChildProcess>();
+  private stopping = false;
+
+  constructor(private readonly options: ServiceStackOptions) {}
+
+  /** Runs the migrations, starts the subgraphs, waits until each is ready, then the gateway. */
+  async start(): Promise<void> {
+    const { ports, say } = this.options;
+    for (const spec of SUBGRAPH_PROCESSES.filter((s) => s.migrates)) {
+      say(`migrating ${spec.name}`);
+      await this.runToCompletion(spec, 'migrate.js');
+    }
+    for (const spec of SUBGRAPH_PROCESSES) this.startProcess(spec);
+    await Promise.all(
+      SUBGRAPH_PROCESSES.map((spec) => this.waitUntilReady(spec, ports.get(spec.name)!)),
     );
-  });
-}
-
-function startProcess(spec: ProcessSpec, env: NodeJS.ProcessEnv): void {
-  const child = spawn(process.execPath, [entry(spec, 'main.js')], { env, stdio: 'inherit' });
-  children.set(spec.name, child);
-  child.on('exit', (code, signal) => {
-    children.delete(spec.name);
-    if (!stopping) {
-      say(
-        `${spec.name} stopped unexpectedly (${signal ?? `exit code ${code}`}); stopping the rest`,
-      );
-      void stopAll(1);
-    }
-  });
-}
-
-async function waitUntilReady(spec: ProcessSpec, port: number): Promise<void> {
-  const url = `http://127.0.0.1:${port}/health/ready`;
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (!children.has(spec.name)) throw new Error(`${spec.name} exited before it was ready`);
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
+    this.startProcess(GATEWAY_PROCESS);
+    await this.waitUntilReady(GATEWAY_PROCESS, ports.get(GATEWAY_PROCESS.name)!);
   }
-  throw new Error(`${spec.name} was not ready at ${url} within ${READY_TIMEOUT_MS / 1000} s`);
+
+  /** Sends SIGTERM to every running process and waits until each has exited. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const exits = [...this.children.values()].map(
+      (child) =>
+        new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r()))),
+    );
+    for (const child of this.children.values()) child.kill('SIGTERM');
+    await Promise.all(exits);
+  }
+
+  private runToCompletion(spec: ProcessSpec, file: string): Promise<void> {
+    return new Promise((resolvePromise, reject) => {
+      const child = spawn(process.execPath, [entry(spec, file)], {
+        env: this.options.env,
+        stdio: this.options.stdio,
+      });
+      child.on('error', reject);
+      child.on('exit', (code) =>
+        code === 0
+          ? resolvePromise()
+          : reject(new Error(`${spec.name}: ${file} exited with code ${code}`)),
+      );
+    });
+  }
+
+  private startProcess(spec: ProcessSpec): void {
+    // Stopped while a migration ran: starting more would leave processes nobody stops.
+    if (this.stopping) throw new Error(`stopped before ${spec.name} was started`);
+    const child = spawn(process.execPath, [entry(spec, 'main.js')], {
+      env: this.options.env,
+      stdio: this.options.stdio,
+    });
+    this.children.set(spec.name, child);
+    child.on('exit', (code, signal) => {
+      this.children.delete(spec.name);
+      if (!this.stopping) this.options.onUnexpectedExit(spec.name, signal ?? `exit code ${code}`);
+    });
+  }
+
+  private async waitUntilReady(spec: ProcessSpec, port: number): Promise<void> {
+    const url = `http://127.0.0.1:${port}/health/ready`;
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (!this.children.has(spec.name)) throw new Error(`${spec.name} exited before it was ready`);
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+        if (response.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`${spec.name} was not ready at ${url} within ${READY_TIMEOUT_MS / 1000} s`);
+  }
 }
+
+function say(line: string): void {
+  process.stdout.write(`[servicedesk] ${line}\n`);
+}
+
+let stack: ServiceStack | undefined;
+let stopping = false;
 
 async function stopAll(exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  const exits = [...children.values()].map(
-    (child) =>
-      new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r()))),
-  );
-  for (const child of children.values()) child.kill('SIGTERM');
-  await Promise.all(exits);
+  await stack?.stop();
   process.exit(exitCode);
 }
 
@@ -81,42 +149,26 @@ async function main(): Promise<void> {
   await ensureDatabase(config.DATABASE_URL);
   await ensureBroker(config.RABBITMQ_URL);
 
-  const ports = new Map(
-    [...SUBGRAPH_PROCESSES, GATEWAY_PROCESS].map((spec) => [
-      spec.name,
-      portFromEnvironment(spec.portVariable, spec.defaultPort),
-    ]),
-  );
-  const env = childEnvironment({
-    ...Object.fromEntries(
-      [...SUBGRAPH_PROCESSES, GATEWAY_PROCESS].map((s) => [
-        s.portVariable,
-        String(ports.get(s.name)),
-      ]),
-    ),
-    ...Object.fromEntries(
-      SUBGRAPH_PROCESSES.map((s) => [
-        `${s.name.toUpperCase()}_SUBGRAPH_URL`,
-        `http://127.0.0.1:${ports.get(s.name)}/graphql`,
-      ]),
-    ),
-    JWKS_URL: `http://127.0.0.1:${ports.get('user')}/.well-known/jwks.json`,
+  const ports = stackPorts((spec) => portFromEnvironment(spec.portVariable, spec.defaultPort));
+  stack = new ServiceStack({
+    env: stackEnvironment(ports),
+    ports,
+    stdio: 'inherit',
+    say,
+    onUnexpectedExit: (name, reason) => {
+      say(`${name} stopped unexpectedly (${reason}); stopping the rest`);
+      void stopAll(1);
+    },
   });
-
-  for (const spec of SUBGRAPH_PROCESSES.filter((s) => s.migrates)) {
-    say(`migrating ${spec.name}`);
-    await runToCompletion(spec, 'migrate.js', env);
-  }
-  for (const spec of SUBGRAPH_PROCESSES) startProcess(spec, env);
-  await Promise.all(SUBGRAPH_PROCESSES.map((spec) => waitUntilReady(spec, ports.get(spec.name)!)));
-  startProcess(GATEWAY_PROCESS, env);
-  await waitUntilReady(GATEWAY_PROCESS, ports.get('gateway')!);
+  await stack.start();
   say(`ready: GraphQL API at http://localhost:${ports.get('gateway')}/graphql (Ctrl-C to stop)`);
 }
 
-process.on('SIGINT', () => void stopAll(0));
-process.on('SIGTERM', () => void stopAll(0));
-main().catch((error: Error) => {
-  say(`could not start: ${error.message}`);
-  void stopAll(1);
-});
+if (require.main === module) {
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+  main().catch((error: Error) => {
+    say(`could not start: ${error.message}`);
+    void stopAll(1);
+  });
+}

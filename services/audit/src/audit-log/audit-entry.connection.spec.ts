@@ -1,10 +1,10 @@
-import { BadUserInputError } from '@servicedesk/platform';
+import { BadUserInputError, DEFAULT_PAGE_SIZE, encodeCursor } from '@servicedesk/platform';
+import { AuditEntry } from './audit-entry.entity';
 import {
-  DEFAULT_PAGE_SIZE,
-  decodeCursor,
-  encodeCursor,
+  decodeAuditCursor,
+  encodeAuditCursor,
   pageRequest,
-  toConnection,
+  toAuditEntryConnection,
 } from './audit-entry.connection';
 
 function fieldOf(run: () => unknown): string | undefined {
@@ -17,20 +17,37 @@ function fieldOf(run: () => unknown): string | undefined {
   return undefined;
 }
 
+const anEntry = (seq: string): AuditEntry => ({
+  seq,
+  eventId: '0b6c2f7e-4f0a-4d5e-9a39-2f5b9c1d8e77',
+  type: 'ticket.created',
+  source: 'ticket',
+  aggregateType: 'ticket',
+  aggregateId: 'f3b1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+  actorId: null,
+  actorRole: null,
+  correlationId: 'correlation-1',
+  occurredAt: new Date('2025-01-01T12:00:00.000Z'),
+  recordedAt: new Date('2025-01-01T12:00:00.250Z'),
+  payload: {},
+  prevHash: '0'.repeat(64),
+  hash: '1'.repeat(64),
+});
+
 describe('audit entry pagination', () => {
   it('round-trips a seq through an opaque cursor', () => {
-    const cursor = encodeCursor('9007199254740993');
+    const cursor = encodeAuditCursor('9007199254740993');
     expect(cursor).not.toContain('9007199254740993');
-    expect(decodeCursor(cursor)).toBe('9007199254740993');
+    expect(decodeAuditCursor(cursor)).toBe('9007199254740993');
   });
 
   it.each([
-    '',
-    'garbage',
-    encodeCursor('12').slice(0, -2),
-    Buffer.from('audit:-1').toString('base64url'),
+    encodeAuditCursor('12').slice(0, -2),
+    encodeCursor({ seq: '-1' }),
+    encodeCursor({ seq: 12 }),
+    encodeCursor(['2025-06-01T12:34:56.789Z', '0b6c2f7e-4f0a-4d5e-9a39-2f5b9c1d8e77']),
   ])('rejects %j as a cursor, naming the after argument', (cursor) => {
-    expect(fieldOf(() => decodeCursor(cursor))).toBe('after');
+    expect(fieldOf(() => decodeAuditCursor(cursor))).toBe('after');
   });
 
   it('defaults to the first 20 entries from the start', () => {
@@ -38,19 +55,21 @@ describe('audit entry pagination', () => {
     expect(pageRequest({ first: null, after: null })).toEqual({ first: 20, afterSeq: '0' });
   });
 
+  it('accepts first = 0 and continues after the seq of a cursor', () => {
+    expect(pageRequest({ first: 0, after: encodeAuditCursor('7') })).toEqual({
+      first: 0,
+      afterSeq: '7',
+    });
+  });
+
   it.each([101, -1, 1.5])('rejects first = %p', (first) => {
     expect(fieldOf(() => pageRequest({ first }))).toBe('first');
   });
 
-  it('builds a connection from one row more than asked for', () => {
-    const rows = ['1', '2', '3'].map((seq) => ({ seq }));
-    const page = toConnection(rows, 2, (row) => row.seq);
-    expect(page.edges.map((edge) => edge.node)).toEqual(['1', '2']);
-    expect(page.pageInfo).toEqual({ hasNextPage: true, endCursor: encodeCursor('2') });
-    expect(toConnection(rows.slice(0, 2), 2, (row) => row.seq).pageInfo.hasNextPage).toBe(false);
-    expect(toConnection([], 2, (row: { seq: string }) => row.seq).pageInfo).toEqual({
-      hasNextPage: false,
-      endCursor: null,
-    });
+  it('presents a page of entries with their seq as cursor', () => {
+    const page = toAuditEntryConnection(['1', '2', '3'].map(anEntry), 2);
+    expect(page.edges.map((edge) => edge.node.seq)).toEqual(['1', '2']);
+    expect(page.edges[0].node.occurredAt).toBe('2025-01-01T12:00:00.000Z');
+    expect(page.pageInfo).toEqual({ hasNextPage: true, endCursor: encodeAuditCursor('2') });
   });
 });

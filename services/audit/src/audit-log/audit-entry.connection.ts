@@ -1,23 +1,25 @@
 import { z } from 'zod';
-import { BadUserInputError, validateInput } from '@servicedesk/platform';
+import {
+  Connection,
+  decodeCursor,
+  encodeCursor,
+  pageSizeSchema,
+  toConnection,
+  validateInput,
+} from '@servicedesk/platform';
+import { AuditEntryNode, toAuditEntryNode } from './audit-entry.presenter';
+import { AuditEntry } from './audit-entry.entity';
 
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
+/** The seq of an entry is also the order of every list, so it is the whole position. */
+const positionSchema = z.object({ seq: z.string().regex(/^\d{1,19}$/) });
 
-const CURSOR_PREFIX = 'audit:';
-
-/** Opaque to clients: the seq of the entry, which is also the order of every list. */
-export function encodeCursor(seq: string): string {
-  return Buffer.from(`${CURSOR_PREFIX}${seq}`, 'utf8').toString('base64url');
+export function encodeAuditCursor(seq: string): string {
+  return encodeCursor({ seq });
 }
 
-export function decodeCursor(cursor: string): string {
-  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-  const seq = decoded.startsWith(CURSOR_PREFIX) ? decoded.slice(CURSOR_PREFIX.length) : '';
-  if (!/^\d{1,19}$/.test(seq) || encodeCursor(seq) !== cursor) {
-    throw new BadUserInputError('after', 'after is not a cursor returned by this list');
-  }
-  return seq;
+/** Throws BAD_USER_INPUT on `after` for anything this list did not hand out. */
+export function decodeAuditCursor(cursor: string): string {
+  return decodeCursor(cursor, positionSchema).seq;
 }
 
 /** A validated page request: at most `first` entries with a seq greater than `afterSeq`. */
@@ -27,41 +29,19 @@ export interface PageRequest {
 }
 
 const pageArgsSchema = z.object({
-  first: z
-    .number()
-    .int()
-    .min(0, { message: 'first must not be negative' })
-    .max(MAX_PAGE_SIZE, { message: `first must be at most ${MAX_PAGE_SIZE}` })
-    .nullish(),
+  first: pageSizeSchema({ min: 0 }),
   after: z.string().nullish(),
 });
 
 export function pageRequest(args: { first?: number | null; after?: string | null }): PageRequest {
   const { first, after } = validateInput(pageArgsSchema, args);
-  return { first: first ?? DEFAULT_PAGE_SIZE, afterSeq: after ? decodeCursor(after) : '0' };
+  return { first, afterSeq: after ? decodeAuditCursor(after) : '0' };
 }
 
-export interface Connection<N> {
-  edges: Array<{ cursor: string; node: N }>;
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
-
-/**
- * Builds a connection from up to `first + 1` items in seq order: the extra one only tells
- * that there is a next page.
- */
-export function toConnection<T extends { seq: string }, N>(
-  items: readonly T[],
+/** A page of entries from up to `first + 1` of them in seq order (see `toConnection`). */
+export function toAuditEntryConnection(
+  entries: readonly AuditEntry[],
   first: number,
-  present: (item: T) => N,
-): Connection<N> {
-  const page = items.slice(0, first);
-  const edges = page.map((item) => ({ cursor: encodeCursor(item.seq), node: present(item) }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: items.length > first,
-      endCursor: edges.length > 0 ? edges[edges.length - 1].cursor : null,
-    },
-  };
+): Connection<AuditEntryNode> {
+  return toConnection(entries.map(toAuditEntryNode), first, (node) => encodeAuditCursor(node.seq));
 }

@@ -1,8 +1,8 @@
 import { Args, Query, Resolver } from '@nestjs/graphql';
-import { requireRole } from '@servicedesk/platform';
+import { Connection, requireRole } from '@servicedesk/platform';
 import { AuditChainVerification } from './audit-chain.verifier';
-import { Connection, pageRequest, toConnection } from './audit-entry.connection';
-import { AuditEntryNode, toAuditEntryNode } from './audit-entry.presenter';
+import { pageRequest, toAuditEntryConnection } from './audit-entry.connection';
+import { AuditEntryNode } from './audit-entry.presenter';
 import { parseAuditFilter } from './audit-log.input';
 import { AuditLogService } from './audit-log.service';
 
@@ -19,7 +19,7 @@ export class AuditLogResolver {
     requireRole('ADMIN');
     const page = pageRequest({ first, after });
     const entries = await this.log.list(parseAuditFilter(filter), page);
-    return toConnection(entries, page.first, toAuditEntryNode);
+    return toAuditEntryConnection(entries, page.first);
   }
 
   @Query('verifyAuditChain')

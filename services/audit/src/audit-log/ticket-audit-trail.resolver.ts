@@ -1,8 +1,8 @@
 import { Args, Context, Parent, ResolveField, ResolveReference, Resolver } from '@nestjs/graphql';
 import { aggregateTypeOf } from '@servicedesk/contracts';
-import { requireRole } from '@servicedesk/platform';
-import { Connection, pageRequest, toConnection } from './audit-entry.connection';
-import { AuditEntryNode, toAuditEntryNode } from './audit-entry.presenter';
+import { Connection, requireRole } from '@servicedesk/platform';
+import { pageRequest, toAuditEntryConnection } from './audit-entry.connection';
+import { AuditEntryNode } from './audit-entry.presenter';
 import { AuditTrailLoader } from './audit-trail.loader';
 
 interface TicketReference {
@@ -35,6 +35,6 @@ export class TicketAuditTrailResolver {
       aggregateId: ticket.id,
       ...page,
     });
-    return toConnection(entries, page.first, toAuditEntryNode);
+    return toAuditEntryConnection(entries, page.first);
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageSizeSchema } from '@servicedesk/platform';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from './ticket-status';
 import type { TicketFilter } from './ticket-filter';
 
@@ -16,8 +17,6 @@ export const DESCRIPTION_MAX_LENGTH = 10_000;
 export const COMMENT_MAX_LENGTH = 10_000;
 export const MAX_TAGS = 10;
 export const TAG_MAX_LENGTH = 40;
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
 
 const tag = z
   .string()
@@ -109,13 +108,7 @@ const filter = z
 
 export const ticketListArgs = z.object({
   filter,
-  first: z
-    .number()
-    .int()
-    .min(0, 'must not be negative')
-    .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
-    .nullish()
-    .transform((value) => value ?? DEFAULT_PAGE_SIZE),
+  first: pageSizeSchema({ min: 0 }),
   after: z.string().nullish(),
 });
 
@@ -123,8 +116,3 @@ export type CreateTicketArgs = z.infer<typeof createTicketArgs>;
 export type ChangeTicketStatusArgs = z.infer<typeof changeTicketStatusArgs>;
 export type AddCommentArgs = z.infer<typeof addCommentArgs>;
 export type TicketListArgs = z.infer<typeof ticketListArgs>;
-
-/** For ids that arrive unvalidated (federation representations): not a UUID, not ours. */
-export function isUuid(value: unknown): value is string {
-  return id.safeParse(value).success;
-}

@@ -7,17 +7,22 @@ import {
   Resolver,
   ResolveReference,
 } from '@nestjs/graphql';
-import { NotFoundError, requireIdentity, requireRole, validateInput } from '@servicedesk/platform';
+import {
+  NotFoundError,
+  isUuid,
+  requireIdentity,
+  requireRole,
+  validateInput,
+} from '@servicedesk/platform';
 import type { Comment } from './comment.entity';
 import { ticketScopeOf } from './ticket-access';
-import { TicketConnection, toConnection, toPageQuery } from './ticket-connection';
+import { TicketConnection, toTicketConnection, toPageQuery } from './ticket-connection';
 import { Ticket, isSlaBreached } from './ticket.entity';
 import {
   addCommentArgs,
   assignTicketArgs,
   changeTicketStatusArgs,
   createTicketArgs,
-  isUuid,
   ticketArgs,
 } from './ticket.inputs';
 import { TicketLoaders } from './ticket.loaders';
@@ -46,7 +51,7 @@ export class TicketResolver {
   async tickets(@Args() args: unknown): Promise<TicketConnection> {
     const identity = requireIdentity();
     const query = toPageQuery(args, ticketScopeOf(identity));
-    return toConnection(await this.repository.findPage(query), query.limit);
+    return toTicketConnection(await this.repository.findPage(query), query.limit);
   }
 
   /** Federation entry point: null (not an error) for a ticket the caller may not see. */

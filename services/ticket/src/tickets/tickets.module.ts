@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { DateTimeScalar } from '@servicedesk/platform';
 import type { TicketConfig } from '../config';
 import { DirectoryModule } from '../directory/directory.module';
-import { DateTimeScalar } from '../graphql/date-time.scalar';
 import { SlaModule } from '../sla/sla.module';
 import { TicketLoaders } from './ticket.loaders';
 import { TicketRepository } from './ticket.repository';

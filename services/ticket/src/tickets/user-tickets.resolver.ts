@@ -1,8 +1,7 @@
 import { Args, Parent, ResolveField, Resolver } from '@nestjs/graphql';
-import { requireIdentity } from '@servicedesk/platform';
+import { isUuid, requireIdentity } from '@servicedesk/platform';
 import { ticketScopeOf } from './ticket-access';
-import { TicketConnection, toConnection, toPageQuery } from './ticket-connection';
-import { isUuid } from './ticket.inputs';
+import { TicketConnection, toTicketConnection, toPageQuery } from './ticket-connection';
 import { TicketLoaders } from './ticket.loaders';
 import type { TicketOwnership } from './ticket.repository';
 
@@ -34,10 +33,10 @@ export class UserTicketsResolver {
   ): Promise<TicketConnection> {
     const identity = requireIdentity();
     const query = toPageQuery(args, ticketScopeOf(identity));
-    if (!isUuid(ownerId)) return toConnection([], query.limit);
+    if (!isUuid(ownerId)) return toTicketConnection([], query.limit);
     const rows = await this.loaders
       .forCurrentRequest()
       .ownedTickets.load({ ownership, ownerId, query });
-    return toConnection(rows, query.limit);
+    return toTicketConnection(rows, query.limit);
   }
 }

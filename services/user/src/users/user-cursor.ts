@@ -1,5 +1,5 @@
-import { BadUserInputError } from '@servicedesk/platform';
-import { isUuid } from './uuid';
+import { z } from 'zod';
+import { decodeCursor, encodeCursor } from '@servicedesk/platform';
 
 /** Where a page of users ends: the ordering key of its last user. */
 export interface UserCursor {
@@ -7,25 +7,16 @@ export interface UserCursor {
   id: string;
 }
 
+const isDate = (value: string) => !Number.isNaN(new Date(value).getTime());
+
+const positionSchema = z.tuple([z.string().refine(isDate), z.uuid()]);
+
 export function encodeUserCursor(cursor: UserCursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAt.toISOString(), cursor.id])).toString(
-    'base64url',
-  );
+  return encodeCursor([cursor.createdAt.toISOString(), cursor.id]);
 }
 
-/** Throws BAD_USER_INPUT on `field` for anything this list did not hand out. */
-export function decodeUserCursor(value: string, field = 'after'): UserCursor {
-  const invalid = () => new BadUserInputError(field, `${field} is not a cursor of this list`);
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  if (!Array.isArray(decoded) || decoded.length !== 2) throw invalid();
-  const [createdAt, id] = decoded as unknown[];
-  if (typeof createdAt !== 'string' || typeof id !== 'string' || !isUuid(id)) throw invalid();
-  const date = new Date(createdAt);
-  if (Number.isNaN(date.getTime())) throw invalid();
-  return { createdAt: date, id };
+/** Throws BAD_USER_INPUT on `after` for anything this list did not hand out. */
+export function decodeUserCursor(value: string): UserCursor {
+  const [createdAt, id] = decodeCursor(value, positionSchema);
+  return { createdAt: new Date(createdAt), id };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '@servicedesk/contracts';
+import { pageSizeSchema } from '@servicedesk/platform';
 import { passwordPolicyViolation } from './password-policy';
 import { isIanaTimeZone } from './time-zone';
 
@@ -9,8 +10,6 @@ import { isIanaTimeZone } from './time-zone';
  */
 export const EMAIL_MAX_LENGTH = 254;
 export const NAME_MAX_LENGTH = 100;
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
 
 export const emailSchema = z
   .string()
@@ -50,13 +49,7 @@ export const setUserRoleArgsSchema = z.object({
 export const userArgsSchema = z.object({ id: userIdSchema('id') });
 
 export const usersArgsSchema = z.object({
-  first: z
-    .number()
-    .int()
-    .min(1, 'first must be at least 1')
-    .max(MAX_PAGE_SIZE, `first must be at most ${MAX_PAGE_SIZE}`)
-    .nullish()
-    .transform((first) => first ?? DEFAULT_PAGE_SIZE),
+  first: pageSizeSchema({ min: 1 }),
   after: z.string().nullish(),
   role: z.enum(ROLES).nullish(),
 });

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import DataLoader from 'dataloader';
+import { isUuid } from '@servicedesk/platform';
 import { UserEntity } from './user.entity';
 import { UsersService } from './users.service';
-import { isUuid } from './uuid';
 
 /**
  * Batches user lookups of one GraphQL request (entity references from other subgraphs,

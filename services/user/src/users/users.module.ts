@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DateTimeScalar } from '../graphql/date-time.scalar';
+import { DateTimeScalar } from '@servicedesk/platform';
 import { AdminBootstrap } from './admin-bootstrap.service';
 import { PasswordHasher } from './password-hasher';
 import { UserLoader } from './user.loader';

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { Role } from '@servicedesk/contracts';
-import { ConflictError, LOGGER, Logger, NotFoundError } from '@servicedesk/platform';
+import {
+  ConflictError,
+  Connection,
+  LOGGER,
+  Logger,
+  NotFoundError,
+  toConnection,
+} from '@servicedesk/platform';
 import { Tx, UnitOfWork } from '@servicedesk/messaging';
 import { CLOCK, Clock } from '../clock';
 import { UserEntity } from './user.entity';
@@ -16,10 +23,7 @@ export interface NewAccount {
   passwordHash: string;
 }
 
-export interface UserPage {
-  edges: Array<{ cursor: string; node: UserEntity }>;
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
+export type UserPage = Connection<UserEntity>;
 
 /** Serialises role changes, so two admins demoting each other cannot both see "another admin is left". */
 const ROLE_CHANGE_LOCK = 'user.role-change';
@@ -77,13 +81,7 @@ export class UsersService {
         id: args.after.id,
       });
     }
-    const rows = await query.getMany();
-    const page = rows.slice(0, args.first);
-    const edges = page.map((node) => ({ cursor: encodeUserCursor(node), node }));
-    return {
-      edges,
-      pageInfo: { hasNextPage: rows.length > args.first, endCursor: edges.at(-1)?.cursor ?? null },
-    };
+    return toConnection(await query.getMany(), args.first, encodeUserCursor);
   }
 
   /**

@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
 import { Role } from '@servicedesk/contracts';
-import { Identity } from '@servicedesk/platform';
 import { uniqueName } from '@servicedesk/testing';
 
 export interface Registration {
@@ -19,10 +17,6 @@ export function aRegistration(overrides: Partial<Registration> = {}): Registrati
     timeZone: 'Europe/Berlin',
     ...overrides,
   };
-}
-
-export function anIdentity(role: Role, userId: string = randomUUID()): Identity {
-  return { userId, role };
 }
 
 export const USER_FIELDS = 'id email name role timeZone createdAt';

@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { EventPayload } from '@servicedesk/contracts';
 import { NewEvent } from '@servicedesk/messaging';
+import { aPayload } from '@servicedesk/testing';
 
 export function aUserRegistered(userId: string = randomUUID()): NewEvent<'user.registered'> {
-  const payload: EventPayload<'user.registered'> = {
-    userId,
-    email: `${userId.slice(0, 8)}@example.test`,
-    name: 'Test User',
-    role: 'CUSTOMER',
-    timeZone: 'Europe/Paris',
+  return {
+    type: 'user.registered',
+    aggregateId: userId,
+    payload: aPayload('user.registered', userId),
   };
-  return { type: 'user.registered', aggregateId: userId, payload };
 }
 
 export function aStatusChange(
@@ -20,13 +17,6 @@ export function aStatusChange(
   return {
     type: 'ticket.status_changed',
     aggregateId: ticketId,
-    payload: {
-      ticketId,
-      requesterId: randomUUID(),
-      assigneeId: null,
-      from: 'OPEN',
-      to: 'IN_PROGRESS',
-      version,
-    },
+    payload: aPayload('ticket.status_changed', ticketId, { assigneeId: null, version }),
   };
 }

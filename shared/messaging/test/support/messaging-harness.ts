@@ -4,10 +4,19 @@ import { Registry } from 'prom-client';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { EventType } from '@servicedesk/contracts';
 import { createDataSource, createLogger, migrate } from '@servicedesk/platform';
-import { TestResource, createTestDatabase, createTestVhost } from '@servicedesk/testing';
+import {
+  EventPublisher,
+  TcpProxy,
+  TestResource,
+  createTcpProxy,
+  createTestDatabase,
+  createTestVhost,
+  eventPublisher,
+} from '@servicedesk/testing';
 import {
   EVENTS_EXCHANGE,
   EventConsumer,
+  EventHandler,
   MessagingMetrics,
   OutboxRelay,
   PartialConsumerOptions,
@@ -41,31 +50,82 @@ class TestTables1763942500000 implements MigrationInterface {
   }
 }
 
+interface World {
+  database: TestResource;
+  vhost: TestResource;
+  dataSource: DataSource;
+  broker: ChannelModel;
+}
+
 /**
  * One test file's world: its own database (migrated with the messaging tables and two test
  * tables) and its own RabbitMQ vhost; everything started through it is stopped by `close`.
  */
 export class MessagingHarness {
   private readonly closers: Array<() => Promise<unknown>> = [];
+  private world: World | undefined;
 
-  private constructor(
-    readonly database: TestResource,
-    readonly vhost: TestResource,
-    readonly dataSource: DataSource,
-    readonly broker: ChannelModel,
-  ) {}
+  private constructor() {}
 
+  /** The harness of the enclosing `describe`: opened before its tests, closed after them. */
+  static forTests(): MessagingHarness {
+    const harness = new MessagingHarness();
+    beforeAll(() => harness.open());
+    afterAll(() => harness.close());
+    return harness;
+  }
+
+  /** An open harness; the caller closes it. */
   static async create(): Promise<MessagingHarness> {
+    const harness = new MessagingHarness();
+    await harness.open();
+    return harness;
+  }
+
+  get database(): TestResource {
+    return this.opened().database;
+  }
+
+  get vhost(): TestResource {
+    return this.opened().vhost;
+  }
+
+  get dataSource(): DataSource {
+    return this.opened().dataSource;
+  }
+
+  get broker(): ChannelModel {
+    return this.opened().broker;
+  }
+
+  private opened(): World {
+    if (!this.world) throw new Error('the harness is not open yet: use it in tests and hooks');
+    return this.world;
+  }
+
+  private async open(): Promise<void> {
     const database = await createTestDatabase();
-    const vhost = await createTestVhost();
+    const vhost = await createTestVhost().catch(async (error: unknown) => {
+      await database.drop();
+      throw error;
+    });
     const dataSource = newDataSource(database.url);
-    await migrate(dataSource, TEST_SCHEMA);
-    const broker = await connect(vhost.url);
-    broker.on('error', () => undefined);
-    const channel = await broker.createChannel();
-    await channel.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true });
-    await channel.close();
-    return new MessagingHarness(database, vhost, dataSource, broker);
+    try {
+      await migrate(dataSource, TEST_SCHEMA);
+      const broker = await connect(vhost.url);
+      broker.on('error', () => undefined);
+      this.world = { database, vhost, dataSource, broker };
+      const channel = await broker.createChannel();
+      await channel.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true });
+      await channel.close();
+    } catch (error) {
+      await dataSource.destroy().catch(() => undefined);
+      await this.world?.broker.close().catch(() => undefined);
+      this.world = undefined;
+      await vhost.drop();
+      await database.drop();
+      throw error;
+    }
   }
 
   unitOfWork(dataSource = this.dataSource): UnitOfWork {
@@ -123,6 +183,24 @@ export class MessagingHarness {
     return { consumer, metrics };
   }
 
+  /**
+   * A proxy between a client and this file's RabbitMQ that the test can cut and restore;
+   * `rabbitmqUrl` goes through it.
+   */
+  async brokerProxy(): Promise<{ proxy: TcpProxy; rabbitmqUrl: string }> {
+    const broker = new URL(this.vhost.url);
+    const proxy = await createTcpProxy(broker.hostname, Number(broker.port || 5672));
+    this.closers.push(() => proxy.close());
+    return { proxy, rabbitmqUrl: proxy.urlFor(this.vhost.url) };
+  }
+
+  /** Publishes events to this file's vhost as another service's relay would. */
+  async eventPublisher(): Promise<EventPublisher> {
+    const publisher = await eventPublisher(this.vhost.url);
+    this.closers.push(() => publisher.close());
+    return publisher;
+  }
+
   /** A plain queue bound to `events` that records every message it receives, in order. */
   async recordingQueue(events: readonly EventType[]): Promise<RecordingQueue> {
     const queue = `recorder.${randomUUID()}`;
@@ -156,11 +234,14 @@ export class MessagingHarness {
   }
 
   async close(): Promise<void> {
-    for (const close of this.closers.reverse()) await close().catch(() => undefined);
-    await this.broker.close().catch(() => undefined);
-    await this.dataSource.destroy().catch(() => undefined);
-    await this.vhost.drop();
-    await this.database.drop();
+    const world = this.world;
+    if (!world) return;
+    this.world = undefined;
+    for (const close of this.closers.splice(0).reverse()) await close().catch(() => undefined);
+    await world.broker.close().catch(() => undefined);
+    await world.dataSource.destroy().catch(() => undefined);
+    await world.vhost.drop();
+    await world.database.drop();
   }
 }
 
@@ -170,6 +251,39 @@ export interface RecordingQueue {
   // Bodies are the JSON envelopes as published.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   bodies(): any[];
+}
+
+/** What both a DataSource and a transaction's EntityManager can do. */
+interface Queryable {
+  query(sql: string, parameters?: unknown[]): Promise<unknown>;
+}
+
+/** Creates the row of an aggregate, the state a service changes next to its events. */
+export async function insertAggregate(db: Queryable, id: string): Promise<void> {
+  await db.query(`INSERT INTO ${TEST_SCHEMA}.aggregates (id) VALUES ($1)`, [id]);
+}
+
+/** Records that `consumer` applied the event (what `effectCount` counts). */
+export async function recordEffect(
+  db: Queryable,
+  eventId: string,
+  consumer: string,
+): Promise<void> {
+  await db.query(`INSERT INTO ${TEST_SCHEMA}.effects (event_id, consumer) VALUES ($1, $2)`, [
+    eventId,
+    consumer,
+  ]);
+}
+
+/** A handler that does nothing but record its effect, as consumer `consumer`. */
+export function effectRecorder(consumer: string): EventHandler {
+  return { handle: (event, tx) => recordEffect(tx.manager, event.id, consumer) };
+}
+
+/** Wakes the relay and resolves once it has published all it could. */
+export async function drained(relay: OutboxRelay): Promise<void> {
+  relay.wake();
+  await relay.idle();
 }
 
 function newDataSource(url: string): DataSource {

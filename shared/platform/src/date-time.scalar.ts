@@ -1,6 +1,6 @@
 import { CustomScalar, Scalar } from '@nestjs/graphql';
 import { Kind, ValueNode } from 'graphql';
-import { BadUserInputError } from '@servicedesk/platform';
+import { BadUserInputError } from './errors';
 
 function toDate(value: unknown): Date {
   const date =
@@ -10,7 +10,10 @@ function toDate(value: unknown): Date {
   return date;
 }
 
-/** `DateTime`: ISO-8601 in UTC with milliseconds on the wire, `Date` in resolvers. */
+/**
+ * `DateTime`: ISO-8601 in UTC with milliseconds on the wire, `Date` in resolvers. A service
+ * whose schema declares `scalar DateTime` lists it among its providers to get this mapping.
+ */
 @Scalar('DateTime')
 export class DateTimeScalar implements CustomScalar<string, Date> {
   serialize(value: unknown): string {

@@ -1,7 +1,0 @@
-import { z } from 'zod';
-
-const uuid = z.uuid();
-
-export function isUuid(value: string): boolean {
-  return uuid.safeParse(value).success;
-}

@@ -1,0 +1,103 @@
+import { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import {
+  ServiceInstance,
+  ServiceUnderTest,
+  closeOnFailure,
+  serviceEnvironment,
+  startServiceUnderTest,
+} from '@servicedesk/testing';
+import { createUserApp } from '../../src/app';
+import { Clock } from '../../src/clock';
+import { UserConfig, loadUserConfig } from '../../src/config';
+import { migrateUserDatabase } from '../../src/migrate';
+
+/** Real time plus an offset the test moves forward, so nothing has to wait for real minutes. */
+export class TestClock implements Clock {
+  private offsetMs = 0;
+
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
+/** One running instance of the user service. */
+export interface UserServiceInstance extends ServiceInstance<INestApplication> {
+  /** The instance's own pool, as the service uses it. */
+  dataSource: DataSource;
+}
+
+interface UserServiceTools {
+  clock: TestClock;
+  /** Number of rows in a table of the `user` schema. */
+  count(table: string, where?: string, parameters?: unknown[]): Promise<number>;
+}
+
+/** A running user service on its own database and vhost, and the tools to drive it. */
+export interface UserServiceFixture
+  extends ServiceUnderTest<UserConfig, INestApplication>, UserServiceTools {
+  dataSource: DataSource;
+}
+
+/** One database and one vhost for a test file; `start` may run several instances on them. */
+export interface UserServiceEnvironment extends UserServiceTools {
+  config: UserConfig;
+  start(): Promise<UserServiceInstance>;
+  close(): Promise<void>;
+}
+
+function userServiceOptions(clock: Clock, env: Record<string, string>) {
+  return {
+    service: 'user',
+    loadConfig: loadUserConfig,
+    env,
+    migrate: migrateUserDatabase,
+    createApp: (config: UserConfig) => createUserApp(config, { clock }),
+  };
+}
+
+function rowCounter(db: Client): UserServiceTools['count'] {
+  return async (table, where = 'true', parameters = []) => {
+    const { rows } = await db.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM "user".${table} WHERE ${where}`,
+      parameters,
+    );
+    return rows[0].count;
+  };
+}
+
+export async function startUserService(
+  env: Record<string, string> = {},
+): Promise<UserServiceFixture> {
+  const clock = new TestClock();
+  const service = await startServiceUnderTest(userServiceOptions(clock, env));
+  return {
+    ...service,
+    clock,
+    count: rowCounter(service.db),
+    dataSource: service.app.get(DataSource),
+  };
+}
+
+/** For tests about starting the service itself: nothing runs until they call `start`. */
+export async function userServiceEnvironment(
+  env: Record<string, string> = {},
+): Promise<UserServiceEnvironment> {
+  const clock = new TestClock();
+  const environment = await serviceEnvironment(userServiceOptions(clock, env));
+  return closeOnFailure(environment, async () => ({
+    config: environment.config,
+    clock,
+    count: rowCounter(await environment.connectDatabase()),
+    async start() {
+      const instance = await environment.startInstance();
+      return { ...instance, dataSource: instance.app.get(DataSource) };
+    },
+    close: () => environment.close(),
+  }));
+}

@@ -1,0 +1,75 @@
+import { parseArgs } from 'node:util';
+
+/** What `npm run bench -- …` was asked to do. */
+export type BenchCommand =
+  { kind: 'run'; durationSeconds: number; concurrency: number; json: boolean } | { kind: 'help' };
+
+export const BENCH_USAGE = `Usage: npm run bench -- [--duration <seconds>] [--concurrency <clients>] [--json]
+
+Starts the whole platform (every subgraph and the gateway, as separate processes) against a
+fresh database and RabbitMQ vhost on free ports, then measures through the gateway:
+  read      tickets(first: 20) with requester, assignee and comment authors, as an agent
+  write     createTicket by customers
+  pipeline  from the last write until the audit log holds every ticket.created
+  login     signing in (argon2id, deliberately slow) at low concurrency
+
+  --duration <seconds>     length of the read and write phases (1-300, default 20)
+  --concurrency <clients>  concurrent clients in the read and write phases (1-256, default 16)
+  --json                   print the figures as JSON instead of a table
+
+Reads DATABASE_URL and RABBITMQ_URL (defaults: the local PostgreSQL and RabbitMQ); the
+database and vhost it creates there are removed at the end.`;
+
+export class BenchUsageError extends Error {}
+
+const DEFAULT_DURATION_SECONDS = 20;
+const MAX_DURATION_SECONDS = 300;
+const DEFAULT_CONCURRENCY = 16;
+const MAX_CONCURRENCY = 256;
+
+function wholeNumber(name: string, value: string | undefined, fallback: number, max: number) {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > max) {
+    throw new BenchUsageError(`--${name} must be a whole number from 1 to ${max}, got "${value}"`);
+  }
+  return number;
+}
+
+/** Parses the arguments after `npm run bench --`; throws BenchUsageError with a readable reason. */
+export function parseBenchArguments(argv: readonly string[]): BenchCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        duration: { type: 'string' },
+        concurrency: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new BenchUsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) return { kind: 'help' };
+  return {
+    kind: 'run',
+    durationSeconds: wholeNumber(
+      'duration',
+      values.duration,
+      DEFAULT_DURATION_SECONDS,
+      MAX_DURATION_SECONDS,
+    ),
+    concurrency: wholeNumber(
+      'concurrency',
+      values.concurrency,
+      DEFAULT_CONCURRENCY,
+      MAX_CONCURRENCY,
+    ),
+    json: values.json,
+  };
+}

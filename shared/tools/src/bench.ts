@@ -1,0 +1,181 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { BENCH_USAGE, BenchCommand, BenchUsageError, parseBenchArguments } from './bench-arguments';
+import { GatewayClient } from './bench-client';
+import {
+  benchName,
+  createBenchDatabase,
+  createBenchVhost,
+  freePorts,
+} from './bench-infrastructure';
+import { BenchReport, machineFacts, renderReport } from './bench-report';
+import { BenchScenario } from './bench-scenario';
+import { loadToolsConfig } from './config';
+import { SUBGRAPH_PROCESSES } from './processes';
+import { ServiceStack, stackEnvironment, stackPorts } from './start';
+
+/**
+ * `npm run bench`: starts the whole platform as `npm start` does, but against a database and
+ * a RabbitMQ vhost of its own and on free ports, measures the read, write, event and login
+ * paths through the gateway, prints the figures, and removes everything it created — also
+ * when it fails or is interrupted.
+ */
+
+const NODE_ENV = 'production';
+const LOG_LEVEL = 'warn';
+
+class Interrupted extends Error {}
+
+function say(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+/** Resolves or rejects with `work`, or rejects as soon as `signal` aborts. */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Production settings need real secrets; these live as long as the run. */
+function runSecrets(): Record<string, string> {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  return {
+    SERVICE_TOKEN_SECRET: randomBytes(32).toString('base64url'),
+    JWT_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    ADMIN_EMAIL: `bench-admin-${randomBytes(4).toString('hex')}@example.com`,
+    ADMIN_PASSWORD: `Bench-admin-${randomBytes(12).toString('base64url')}`,
+  };
+}
+
+interface Cleanup {
+  what: string;
+  run(): Promise<void>;
+}
+
+async function benchmark(
+  command: Extract<BenchCommand, { kind: 'run' }>,
+  signal: AbortSignal,
+  fail: (error: Error) => void,
+  cleanups: Cleanup[],
+): Promise<BenchReport> {
+  const config = loadToolsConfig();
+  const name = benchName();
+  const notes: string[] = [];
+
+  const database = await createBenchDatabase(config.DATABASE_URL, name);
+  cleanups.push({ what: `drop database ${name}`, run: database.remove });
+  const vhost = await createBenchVhost(config.RABBITMQ_URL, name);
+  cleanups.push({ what: `delete vhost ${name}`, run: vhost.remove });
+  if (vhost.caveat) {
+    say(vhost.caveat);
+    notes.push(vhost.caveat);
+  }
+
+  const free = await freePorts(SUBGRAPH_PROCESSES.length + 1);
+  const ports = stackPorts(() => free.pop()!);
+  const secrets = runSecrets();
+  const stack = new ServiceStack({
+    env: stackEnvironment(ports, {
+      ...secrets,
+      NODE_ENV,
+      LOG_LEVEL,
+      DATABASE_URL: database.url,
+      RABBITMQ_URL: vhost.url,
+      // Outlives the longest run, so no phase measures a token refresh.
+      ACCESS_TOKEN_TTL_SECONDS: '3600',
+    }),
+    ports,
+    // Their logs go to stderr, so stdout carries only the figures (and stays valid JSON).
+    stdio: ['ignore', 2, 2],
+    say,
+    onUnexpectedExit: (service, reason) =>
+      fail(new Error(`${service} stopped unexpectedly (${reason})`)),
+  });
+  cleanups.push({ what: 'stop the services', run: () => stack.stop() });
+  say(
+    `starting the services on ports ${[...ports.values()].join(', ')} (database and vhost ${name})`,
+  );
+  await unlessAborted(stack.start(), signal);
+
+  const scenario = new BenchScenario({
+    api: new GatewayClient(`http://127.0.0.1:${ports.get('gateway')}/graphql`, signal),
+    signal,
+    say,
+    admin: { email: secrets.ADMIN_EMAIL, password: secrets.ADMIN_PASSWORD },
+    durationSeconds: command.durationSeconds,
+    concurrency: command.concurrency,
+  });
+  const figures = await scenario.run();
+  return {
+    machine: machineFacts(),
+    settings: {
+      durationSeconds: command.durationSeconds,
+      concurrency: command.concurrency,
+      nodeEnv: NODE_ENV,
+      logLevel: LOG_LEVEL,
+    },
+    figures,
+    notes,
+  };
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let command: BenchCommand;
+  try {
+    command = parseBenchArguments(argv);
+  } catch (error) {
+    if (!(error instanceof BenchUsageError)) throw error;
+    process.stderr.write(`${error.message}\n\n${BENCH_USAGE}\n`);
+    return 2;
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(`${BENCH_USAGE}\n`);
+    return 0;
+  }
+
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    say(`${signal}: stopping and cleaning up (press Ctrl-C again to quit without cleaning up)`);
+    stop.abort(new Interrupted(`interrupted by ${signal}`));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const cleanups: Cleanup[] = [];
+  try {
+    const report = await benchmark(command, stop.signal, (error) => stop.abort(error), cleanups);
+    process.stdout.write(
+      `${command.json ? JSON.stringify(report, null, 2) : renderReport(report)}\n`,
+    );
+    return 0;
+  } catch (error) {
+    // Once aborted, whatever failed next failed because of it: report the cause.
+    const cause = stop.signal.aborted ? (stop.signal.reason as Error) : (error as Error);
+    say(`failed: ${cause.message}`);
+    return cause instanceof Interrupted ? 130 : 1;
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup.run();
+      } catch (error) {
+        say(`could not ${cleanup.what}: ${(error as Error).message}`);
+      }
+    }
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      say(`failed: ${error instanceof Error ? error.stack : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
+}
