@@ -55,7 +55,9 @@ export class SlaBreachDetector implements OnApplicationBootstrap, BeforeApplicat
           this.breaches.claimOverdue(tx, target, now, this.options.batchSize),
         );
         total += claimed;
-      } while (claimed === this.options.batchSize && !this.stopped);
+        // Not `claimed === batchSize`: rows another detector flagged meanwhile make a batch
+        // come back short while more may be left.
+      } while (claimed > 0 && !this.stopped);
     }
     if (total > 0) this.logger.info({ breaches: total }, 'SLA breaches detected');
     return total;

@@ -45,8 +45,10 @@ function returning(target: SlaTargetKind): string {
 export class SlaBreaches {
   /**
    * Claims up to `limit` tickets whose `target` is overdue at `now` and still pending.
-   * Rows locked by another transaction are skipped: their owner either flags them or
-   * settles them, and the next run sees the outcome.
+   * A row locked by another transaction is waited for, not skipped, and checked again once
+   * that transaction ends (it may have flagged or settled it): a detector that claims
+   * nothing more has therefore seen every overdue ticket through. Skipping would let every
+   * concurrent detector pass over a row locked by another one working on a different target.
    */
   async claimOverdue(tx: Tx, target: SlaTargetKind, now: Date, limit: number): Promise<number> {
     const { due, breached, pending } = COLUMNS[target];
@@ -58,7 +60,7 @@ export class SlaBreaches {
          WHERE ${breached} IS NULL AND ${due} < $1 AND ${pending}
          ORDER BY ${due}
          LIMIT $3
-         FOR UPDATE SKIP LOCKED
+         FOR UPDATE
        ) AND t.${breached} IS NULL
        RETURNING ${returning(target)}`,
       [now, DONE_STATUSES, limit],
