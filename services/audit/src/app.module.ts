@@ -1,49 +1,29 @@
-import { ApolloFederationDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
-import { GraphQLModule } from '@nestjs/graphql';
-import {
-  DatabaseModule,
-  Logger,
-  PlatformModule,
-  loadSchemaFile,
-  subgraphGraphQLOptions,
-} from '@servicedesk/platform';
-import {
-  MessagingModule,
-  createOperationsResolver,
-  operationsTypeDefs,
-} from '@servicedesk/messaging';
+import { Logger } from '@servicedesk/platform';
+import { SubgraphModule } from '@servicedesk/messaging';
 import { AuditLogModule } from './audit-log/audit-log.module';
 import { auditSubscriptions } from './audit.subscriptions';
 import { AuditConfig } from './config';
 import { AUDIT_SCHEMA, createAuditDataSource } from './data-source';
 
-const SERVICE = 'audit';
-
+/** The audit subgraph: the hash-chained log of every event. */
 @Module({})
 export class AppModule {
   static forRoot(config: AuditConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forRoot({ service: SERVICE, config, logger }),
-        DatabaseModule.forRoot((deps) => createAuditDataSource(config, deps)),
-        MessagingModule.forService({
-          service: SERVICE,
+        SubgraphModule.forRoot({
+          service: 'audit',
           schema: AUDIT_SCHEMA,
-          rabbitmqUrl: config.RABBITMQ_URL,
+          config,
+          logger,
+          dataSource: (deps) => createAuditDataSource(config, deps),
+          schemaDir: __dirname,
           subscriptions: auditSubscriptions,
         }),
-        GraphQLModule.forRoot<ApolloFederationDriverConfig>(
-          subgraphGraphQLOptions({
-            typeDefs: [loadSchemaFile(__dirname), operationsTypeDefs(SERVICE)],
-            production: config.NODE_ENV === 'production',
-            logger,
-          }),
-        ),
         AuditLogModule,
       ],
-      providers: [createOperationsResolver(SERVICE)],
     };
   }
 }

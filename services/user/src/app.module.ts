@@ -1,18 +1,6 @@
-import { ApolloFederationDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
-import { GraphQLModule } from '@nestjs/graphql';
-import {
-  DatabaseModule,
-  Logger,
-  PlatformModule,
-  loadSchemaFile,
-  subgraphGraphQLOptions,
-} from '@servicedesk/platform';
-import {
-  MessagingModule,
-  createOperationsResolver,
-  operationsTypeDefs,
-} from '@servicedesk/messaging';
+import { Logger } from '@servicedesk/platform';
+import { SubgraphModule } from '@servicedesk/messaging';
 import { AuthModule } from './auth/auth.module';
 import { JWKS_PATH } from './auth/jwks.controller';
 import { Clock } from './clock';
@@ -35,30 +23,19 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forRoot({
+        SubgraphModule.forRoot({
           service: SERVICE_NAME,
+          schema: USER_SCHEMA,
           config,
           logger: options.logger,
+          dataSource: (deps) => createUserDataSource(config, deps),
+          schemaDir: __dirname,
           publicPaths: [JWKS_PATH],
         }),
         CoreModule.forRoot(config, options.clock),
-        DatabaseModule.forRoot((deps) => createUserDataSource(config, deps)),
-        MessagingModule.forService({
-          service: SERVICE_NAME,
-          schema: USER_SCHEMA,
-          rabbitmqUrl: config.RABBITMQ_URL,
-        }),
-        GraphQLModule.forRoot<ApolloFederationDriverConfig>(
-          subgraphGraphQLOptions({
-            typeDefs: [loadSchemaFile(__dirname), operationsTypeDefs(SERVICE_NAME)],
-            production: config.NODE_ENV === 'production',
-            logger: options.logger,
-          }),
-        ),
         UsersModule,
         AuthModule,
       ],
-      providers: [createOperationsResolver(SERVICE_NAME)],
     };
   }
 }

@@ -33,3 +33,4 @@ import { SubscriptionRecord } from './subscription-record.entity';
 /** The messaging entities every service lists in its DataSource (their schema comes from it). */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const messagingEntities: Function[] = [OutboxMessage, InboxMessage, SubscriptionRecord];
+export * from './subgraph.module';

@@ -1,0 +1,66 @@
+import { ApolloFederationDriverConfig } from '@nestjs/apollo';
+import { DynamicModule, Module } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import {
+  BaseConfig,
+  DataSourceFactory,
+  DatabaseModule,
+  Logger,
+  PlatformModule,
+  loadSchemaFile,
+  subgraphGraphQLOptions,
+} from '@servicedesk/platform';
+import { MessagingModule } from './messaging.module';
+import { createOperationsResolver, operationsTypeDefs } from './operations.graphql';
+import { SubscriptionDeclaration } from './subscription';
+
+export interface SubgraphOptions {
+  /** The service's name: audience of its service credentials, `source` of its events. */
+  service: string;
+  /** The PostgreSQL schema it owns. */
+  schema: string;
+  config: BaseConfig;
+  logger?: Logger;
+  /** Builds the service's DataSource (its entities and migrations). */
+  dataSource: DataSourceFactory;
+  /** The folder of the caller's module, directly in `src/` (or `dist/`): finds `src/schema.graphql`. */
+  schemaDir: string;
+  /** Everything the service reacts to, from its `*.subscriptions.ts`. */
+  subscriptions?: SubscriptionDeclaration[];
+  /** Routes open without a service credential besides probes and metrics. */
+  publicPaths?: string[];
+}
+
+/**
+ * What every subgraph stands on, wired the same way everywhere: platform (logs, metrics,
+ * health, credential check), its database, the event backbone, and the federated GraphQL
+ * server with the service's SDL plus its ADMIN operations. A service's AppModule imports
+ * this and its feature modules, nothing else.
+ */
+@Module({})
+export class SubgraphModule {
+  static forRoot(options: SubgraphOptions): DynamicModule {
+    const { service, config, logger } = options;
+    return {
+      module: SubgraphModule,
+      imports: [
+        PlatformModule.forRoot({ service, config, logger, publicPaths: options.publicPaths }),
+        DatabaseModule.forRoot(options.dataSource),
+        MessagingModule.forService({
+          service,
+          schema: options.schema,
+          rabbitmqUrl: config.RABBITMQ_URL,
+          subscriptions: options.subscriptions,
+        }),
+        GraphQLModule.forRoot<ApolloFederationDriverConfig>(
+          subgraphGraphQLOptions({
+            typeDefs: [loadSchemaFile(options.schemaDir), operationsTypeDefs(service)],
+            production: config.NODE_ENV === 'production',
+            logger,
+          }),
+        ),
+      ],
+      providers: [createOperationsResolver(service)],
+    };
+  }
+}
