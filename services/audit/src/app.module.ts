@@ -21,6 +21,9 @@ export class AppModule {
           dataSource: (deps) => createAuditDataSource(config, deps),
           schemaDir: __dirname,
           subscriptions: auditSubscriptions,
+          // Appends to the hash chain are serialised by a lock: handling several messages at
+          // once would only park database connections waiting for it.
+          consumer: { prefetch: 1 },
         }),
         AuditLogModule,
       ],

@@ -11,6 +11,7 @@ import {
   subgraphGraphQLOptions,
 } from '@servicedesk/platform';
 import { MessagingModule } from './messaging.module';
+import { PartialConsumerOptions } from './options';
 import { createOperationsResolver, operationsTypeDefs } from './operations.graphql';
 import { SubscriptionDeclaration } from './subscription';
 
@@ -29,6 +30,8 @@ export interface SubgraphOptions {
   subscriptions?: SubscriptionDeclaration[];
   /** Routes open without a service credential besides probes and metrics. */
   publicPaths?: string[];
+  /** Consumer tuning, e.g. a lower prefetch for handlers that serialise anyway. */
+  consumer?: PartialConsumerOptions;
 }
 
 /**
@@ -51,6 +54,7 @@ export class SubgraphModule {
           schema: options.schema,
           rabbitmqUrl: config.RABBITMQ_URL,
           subscriptions: options.subscriptions,
+          consumer: options.consumer,
         }),
         GraphQLModule.forRoot<ApolloFederationDriverConfig>(
           subgraphGraphQLOptions({
