@@ -45,6 +45,12 @@ describe('loadUserConfig', () => {
     },
   );
 
+  it('names every missing production secret at once, so one restart is enough to fix them', () => {
+    expect(() => loadUserConfig({ NODE_ENV: 'production' })).toThrow(
+      /SERVICE_TOKEN_SECRET: must be set[\s\S]*JWT_PRIVATE_KEY: must be set[\s\S]*ADMIN_EMAIL: must be set[\s\S]*ADMIN_PASSWORD: must be set/,
+    );
+  });
+
   it('refuses a weak ADMIN_PASSWORD, naming the variable and the rule but not the value', () => {
     const weak = 'Tiny-pw1';
     const message = (() => {

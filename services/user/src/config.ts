@@ -1,10 +1,5 @@
 import { z } from 'zod';
-import {
-  baseConfigShape,
-  loadConfig,
-  portVariable,
-  requireInProduction,
-} from '@servicedesk/platform';
+import { baseConfigShape, loadConfig, portVariable } from '@servicedesk/platform';
 import { passwordPolicyViolation } from './users/password-policy';
 import { privateKeyProblem, publicKeyProblem } from './auth/signing-keys';
 
@@ -91,9 +86,9 @@ export type UserConfig = z.infer<typeof userConfigSchema>;
  * the signing key and the first administrator's credentials must be set explicitly.
  */
 export function loadUserConfig(env: NodeJS.ProcessEnv = process.env): UserConfig {
-  const config = loadConfig(userConfigSchema, env);
-  requireInProduction(config, 'JWT_PRIVATE_KEY', 'ADMIN_EMAIL', 'ADMIN_PASSWORD');
-  return config;
+  return loadConfig(userConfigSchema, env, {
+    productionSecrets: ['JWT_PRIVATE_KEY', 'ADMIN_EMAIL', 'ADMIN_PASSWORD'],
+  });
 }
 
 /** Injection token of the parsed configuration. */

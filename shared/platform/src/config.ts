@@ -101,6 +101,10 @@ function describeIssues(
 export function loadConfig<S extends z.ZodTypeAny>(
   schema: S,
   env: NodeJS.ProcessEnv = process.env,
+  options: {
+    /** Secrets required in production besides SERVICE_TOKEN_SECRET; all missing ones are named at once. */
+    productionSecrets?: string[];
+  } = {},
 ): z.infer<S> {
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
@@ -115,8 +119,12 @@ export function loadConfig<S extends z.ZodTypeAny>(
       defaults: defaultsOf(schema),
     });
     const record = config as Record<string, unknown>;
-    if (record.NODE_ENV === 'production' && 'SERVICE_TOKEN_SECRET' in record) {
-      requireInProduction(record, 'SERVICE_TOKEN_SECRET');
+    if (record.NODE_ENV === 'production') {
+      const secrets = [
+        ...('SERVICE_TOKEN_SECRET' in record ? ['SERVICE_TOKEN_SECRET'] : []),
+        ...(options.productionSecrets ?? []),
+      ];
+      requireInProduction(record, ...secrets);
     }
   }
   return config;
