@@ -1,5 +1,5 @@
 import { ChannelModel, connect } from 'amqplib';
-import { Logger } from '@servicedesk/platform';
+import { Logger, redactUrl } from '@servicedesk/platform';
 import { BackoffPolicy, backoffDelayMs } from './backoff';
 import { describeError } from './errors';
 
@@ -16,16 +16,6 @@ export interface BrokerConnectionOptions {
 }
 
 const CLOSE_TIMEOUT_MS = 2000;
-
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(invalid url)';
-  }
-}
 
 /**
  * One AMQP connection that keeps itself alive: connects, runs `setup`, and after any loss
@@ -115,12 +105,15 @@ export class BrokerConnection {
       this.model = current;
       this.failures = 0;
       this.lastError = undefined;
-      logger.info({ connection: name, url: redact(this.options.url) }, 'connected to the broker');
+      logger.info(
+        { connection: name, url: redactUrl(this.options.url) },
+        'connected to the broker',
+      );
     } catch (error) {
       this.lastError = describeError(error);
       this.failures += 1;
       logger.warn(
-        { connection: name, url: redact(this.options.url), err: error, failures: this.failures },
+        { connection: name, url: redactUrl(this.options.url), err: error, failures: this.failures },
         'cannot reach the broker; will retry',
       );
       if (model) await this.closeModel(model);

@@ -54,3 +54,14 @@ export function createLogger(
   };
   return destination ? pino(options, destination) : pino(options);
 }
+
+/** A connection URL fit for logs and messages: its password replaced by `***`. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(invalid url)';
+  }
+}

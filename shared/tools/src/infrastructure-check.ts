@@ -1,11 +1,6 @@
 import { connect } from 'amqplib';
 import { Client } from 'pg';
-
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
-}
+import { redactUrl } from '@servicedesk/platform';
 
 /**
  * Makes sure PostgreSQL answers and the configured database exists (creating it on a
@@ -21,7 +16,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
     await client.connect();
   } catch (error) {
     throw new Error(
-      `PostgreSQL is not reachable at ${redact(databaseUrl)} (${(error as Error).message}).\n` +
+      `PostgreSQL is not reachable at ${redactUrl(databaseUrl)} (${(error as Error).message}).\n` +
         '  Start it, e.g. `pg_ctlcluster --skip-systemctl-redirect 15 main start`, or point DATABASE_URL at a running server.',
     );
   }
@@ -42,7 +37,7 @@ export async function ensureBroker(rabbitmqUrl: string): Promise<void> {
     await connection.close();
   } catch (error) {
     throw new Error(
-      `RabbitMQ is not reachable at ${redact(rabbitmqUrl)} (${(error as Error).message}).\n` +
+      `RabbitMQ is not reachable at ${redactUrl(rabbitmqUrl)} (${(error as Error).message}).\n` +
         '  Start it, e.g. `rabbitmq-server -detached`, or point RABBITMQ_URL at a running broker.',
     );
   }

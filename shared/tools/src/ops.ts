@@ -1,5 +1,6 @@
 import { ChannelModel, connect } from 'amqplib';
 import { Client } from 'pg';
+import { redactUrl } from '@servicedesk/platform';
 import { loadToolsConfig } from './config';
 import { OPS_USAGE, OpsUsageError, parseOpsArguments } from './ops-arguments';
 import { OpsEnvironment, OpsError, runOpsCommand } from './ops-commands';
@@ -16,16 +17,6 @@ class InfrastructureError extends Error {}
 /** SQLSTATE invalid_catalog_name: the server answers but the database was never created. */
 const MISSING_DATABASE = '3D000';
 
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
-
 async function connectDatabase(url: string): Promise<Client> {
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   client.on('error', () => undefined);
@@ -34,11 +25,11 @@ async function connectDatabase(url: string): Promise<Client> {
   } catch (error) {
     if ((error as { code?: string }).code === MISSING_DATABASE) {
       throw new InfrastructureError(
-        `The database at ${redact(url)} does not exist yet: run \`npm run migrate\` (or \`npm start\`) first.`,
+        `The database at ${redactUrl(url)} does not exist yet: run \`npm run migrate\` (or \`npm start\`) first.`,
       );
     }
     throw new InfrastructureError(
-      `PostgreSQL is not reachable at ${redact(url)} (${(error as Error).message}).\n` +
+      `PostgreSQL is not reachable at ${redactUrl(url)} (${(error as Error).message}).\n` +
         '  Start it, e.g. `pg_ctlcluster --skip-systemctl-redirect 15 main start`, or point DATABASE_URL at a running server.',
     );
   }
@@ -54,7 +45,7 @@ async function connectBroker(url: string): Promise<ChannelModel> {
     return connection;
   } catch (error) {
     throw new InfrastructureError(
-      `RabbitMQ is not reachable at ${redact(url)} (${(error as Error).message}).\n` +
+      `RabbitMQ is not reachable at ${redactUrl(url)} (${(error as Error).message}).\n` +
         '  Start it, e.g. `rabbitmq-server -detached`, or point RABBITMQ_URL at a running broker.',
     );
   }

@@ -58,13 +58,18 @@ export class ServiceStack {
 
   constructor(private readonly options: ServiceStackOptions) {}
 
-  /** Runs the migrations, starts the subgraphs, waits until each is ready, then the gateway. */
-  async start(): Promise<void> {
-    const { ports, say } = this.options;
+  /** Brings every service's schema up to date, one service after the other. */
+  async migrate(): Promise<void> {
     for (const spec of SUBGRAPH_PROCESSES.filter((s) => s.migrates)) {
-      say(`migrating ${spec.name}`);
+      this.options.say(`migrating ${spec.name}`);
       await this.runToCompletion(spec, 'migrate.js');
     }
+  }
+
+  /** Runs the migrations, starts the subgraphs, waits until each is ready, then the gateway. */
+  async start(): Promise<void> {
+    const { ports } = this.options;
+    await this.migrate();
     for (const spec of SUBGRAPH_PROCESSES) this.startProcess(spec);
     await Promise.all(
       SUBGRAPH_PROCESSES.map((spec) => this.waitUntilReady(spec, ports.get(spec.name)!)),
