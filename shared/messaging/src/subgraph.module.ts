@@ -30,7 +30,7 @@ export interface SubgraphOptions {
   subscriptions?: SubscriptionDeclaration[];
   /** Routes open without a service credential besides probes and metrics. */
   publicPaths?: string[];
-  /** Consumer tuning, e.g. a lower prefetch for handlers that serialise anyway. */
+  /** Consumer tuning that overrides the configuration, e.g. a lower prefetch for handlers that serialise anyway. */
   consumer?: PartialConsumerOptions;
 }
 
@@ -54,7 +54,16 @@ export class SubgraphModule {
           schema: options.schema,
           rabbitmqUrl: config.RABBITMQ_URL,
           subscriptions: options.subscriptions,
-          consumer: options.consumer,
+          relay: {
+            pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+            maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+          },
+          consumer: {
+            prefetch: config.CONSUMER_PREFETCH,
+            maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+            retry: { baseMs: config.CONSUMER_RETRY_BASE_MS, maxMs: config.CONSUMER_RETRY_MAX_MS },
+            ...options.consumer,
+          },
         }),
         GraphQLModule.forRoot<ApolloFederationDriverConfig>(
           subgraphGraphQLOptions({

@@ -52,6 +52,17 @@ export const baseConfigShape = {
     .default(LOCAL_SERVICE_TOKEN_SECRET),
   OTEL_EXPORTER_OTLP_ENDPOINT: urlVariable(['http:', 'https:']).optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10000),
+  /** Handler runs of one message, the first included, before it is parked in its DLQ. */
+  CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+  /** Delay before the first retry; each next one doubles (±20 % jitter) up to the maximum. */
+  CONSUMER_RETRY_BASE_MS: z.coerce.number().int().positive().default(1000),
+  CONSUMER_RETRY_MAX_MS: z.coerce.number().int().positive().default(60_000),
+  /** Messages a consumer handles at once (of different aggregates). */
+  CONSUMER_PREFETCH: z.coerce.number().int().min(1).max(1000).default(10),
+  /** How often the outbox relay looks for rows when no notification woke it. */
+  OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
+  /** Publishes of a row the broker refuses (e.g. unroutable) before it is parked as FAILED. */
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
 };
 
 export const baseConfigSchema = z.object(baseConfigShape);
