@@ -2,15 +2,11 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { testInfrastructure } from './test-environment';
+
+export { testInfrastructure };
 
 const run = promisify(execFile);
-
-/** Where the test infrastructure lives; the same variables the services read. */
-export const testInfrastructure = {
-  // Tests point at the local servers unless told otherwise.
-  databaseUrl: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-  rabbitmqUrl: process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-};
 
 /** A short name unique to this test run and worker, safe in SQL identifiers and vhosts. */
 export function uniqueName(prefix: string): string {
