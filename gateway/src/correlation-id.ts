@@ -1,14 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { CORRELATION_ID_HEADER, runWithContext } from '@servicedesk/platform';
-import type { Request, RequestHandler, Response } from 'express';
-
-/** Ids accepted from callers are bounded and log-safe; anything else is replaced by a new one. */
-const CORRELATION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
-
-function correlationIdOf(request: Request): string {
-  const supplied = request.header(CORRELATION_ID_HEADER);
-  return supplied && CORRELATION_ID_PATTERN.test(supplied) ? supplied : randomUUID();
-}
+import { CORRELATION_ID_HEADER, correlationIdOf, runWithContext } from '@servicedesk/platform';
+import type { RequestHandler, Response } from 'express';
 
 export function correlationIdOfResponse(response: Response): string {
   return response.locals.correlationId as string;

@@ -17,6 +17,7 @@ export * from './metrics';
 export * from './health.registry';
 export { HealthController, PUBLIC_PATHS } from './health.controller';
 export { PlatformModule } from './platform.module';
+export { correlationIdOf } from './request-context.middleware';
 export type { PlatformOptions } from './platform.module';
 export { GRAPHQL_PATH } from './http-metrics.middleware';
 export * from './graphql';
