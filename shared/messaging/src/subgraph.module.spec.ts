@@ -62,4 +62,18 @@ describe('SubgraphModule', () => {
     expect(options.consumer?.prefetch).toBe(1);
     expect(options.consumer?.maxAttempts).toBe(5);
   });
+
+  it('keeps the configured retry delays a service does not override', () => {
+    const options = messagingOptionsOf(
+      SubgraphModule.forRoot({
+        service: 'probe',
+        schema: 'probe',
+        config: loadConfig(baseConfigSchema, { CONSUMER_RETRY_MAX_MS: '9000' }),
+        dataSource: () => ({}) as DataSource,
+        schemaDir: serviceSource,
+        consumer: { retry: { baseMs: 50 } },
+      }),
+    );
+    expect(options.consumer?.retry).toEqual({ baseMs: 50, maxMs: 9000 });
+  });
 });

@@ -61,8 +61,12 @@ export class SubgraphModule {
           consumer: {
             prefetch: config.CONSUMER_PREFETCH,
             maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
-            retry: { baseMs: config.CONSUMER_RETRY_BASE_MS, maxMs: config.CONSUMER_RETRY_MAX_MS },
             ...options.consumer,
+            retry: {
+              baseMs: config.CONSUMER_RETRY_BASE_MS,
+              maxMs: config.CONSUMER_RETRY_MAX_MS,
+              ...options.consumer?.retry,
+            },
           },
         }),
         GraphQLModule.forRoot<ApolloFederationDriverConfig>(

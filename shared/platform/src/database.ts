@@ -17,20 +17,16 @@ const STATEMENT_TIMEOUT_MS = 30_000;
  * slow and failed statements. Parameters are never logged: they may hold personal data.
  */
 export class QueryTelemetryLogger implements TypeOrmLogger {
-  private queries?: Counter;
-  private failures?: Counter;
+  private readonly queries?: Counter;
+  private readonly failures?: Counter;
 
   constructor(
     private readonly logger: Logger,
     registry?: Registry,
   ) {
-    if (registry) this.useRegistry(registry);
-  }
-
-  /** Counts into `registry` from now on (a DataSource may be created before the app's registry). */
-  useRegistry(registry: Registry): void {
-    this.queries = dbQueryCounter(registry);
-    this.failures = dbQueryErrorCounter(registry);
+    // Without a registry (migrations, tools) statements are logged but not counted.
+    this.queries = registry && dbQueryCounter(registry);
+    this.failures = registry && dbQueryErrorCounter(registry);
   }
 
   logQuery(query: string): void {
@@ -71,7 +67,7 @@ export interface DataSourceOptions {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   migrations: Function[];
   logger?: Logger;
-  /** The app's metrics registry (`METRICS_REGISTRY`); see also `attachQueryMetrics`. */
+  /** The app's metrics registry (`METRICS_REGISTRY`). */
   registry?: Registry;
   poolSize?: number;
   slowQueryMs?: number;
@@ -100,11 +96,6 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       keepAlive: true,
     },
   });
-}
-
-/** Makes a DataSource built without a registry count its statements into `registry`. */
-export function attachQueryMetrics(dataSource: DataSource, registry: Registry): void {
-  if (dataSource.logger instanceof QueryTelemetryLogger) dataSource.logger.useRegistry(registry);
 }
 
 export function quoteIdentifier(name: string): string {

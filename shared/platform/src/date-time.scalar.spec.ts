@@ -20,6 +20,12 @@ describe('DateTime scalar', () => {
 
   it.each([
     ['a value that is no date', () => scalar.parseValue('yesterday')],
+    ['a bare number in a string', () => scalar.parseValue('1')],
+    [
+      'a date-time without an offset (server-local time)',
+      () => scalar.parseValue('2025-06-01T12:34:56'),
+    ],
+    ['a date without a time', () => scalar.parseValue('2025-06-01')],
     ['a value of another type', () => scalar.serialize(1748781296789)],
     ['a literal that is not a string', () => scalar.parseLiteral({ kind: Kind.INT, value: '1' })],
   ])('rejects %s as BAD_USER_INPUT', (_case, attempt) => {

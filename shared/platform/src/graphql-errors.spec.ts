@@ -119,6 +119,15 @@ describe('formatGraphQLError', () => {
       Object.assign(new Error('connection failure'), { code: '08006' }),
     ],
     [
+      'statement timeout (57014)',
+      new QueryFailedError(
+        'SELECT 1',
+        [],
+        Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }),
+      ),
+    ],
+    ['client-side query timeout', new Error('Query read timeout')],
+    [
       'QueryFailedError wrapping a lost connection',
       new QueryFailedError(
         'SELECT 1',

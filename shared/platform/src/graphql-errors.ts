@@ -21,9 +21,12 @@ const UNREACHABLE_CODES = new Set([
   'EPIPE',
 ]);
 
-/** PostgreSQL SQLSTATEs meaning "the server is going away or not accepting us" (class 08, 57P0x, 53300). */
+/** PostgreSQL SQLSTATEs meaning "the server is going away, not accepting us, or too slow" (class 08, 57P0x, 57014, 53300). */
 function isUnavailableSqlState(code: string): boolean {
-  return /^08[0-9A-Z]{3}$/.test(code) || /^57P0[1-4]$/.test(code) || code === '53300';
+  // 57014: statement_timeout cancelled the query — the database is too slow to answer.
+  return (
+    /^08[0-9A-Z]{3}$/.test(code) || /^57P0[1-4]$/.test(code) || code === '57014' || code === '53300'
+  );
 }
 
 const UNREACHABLE_MESSAGES = [
@@ -32,6 +35,8 @@ const UNREACHABLE_MESSAGES = [
   /connection (?:timed out|timeout)/i,
   /client has encountered a connection error/i,
   /cannot use a pool after calling end/i,
+  // pg's client-side query_timeout: the server stopped answering on an open connection.
+  /query read timeout/i,
 ];
 
 /**

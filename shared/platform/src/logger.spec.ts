@@ -77,6 +77,26 @@ describe('createLogger', () => {
     expect(value).toBe(REDACTED);
   });
 
+  it('keeps the data of a failed SQL statement out of logged database errors', () => {
+    const { logger, lines } = capture();
+    const failure = Object.assign(new Error('duplicate key value violates unique constraint'), {
+      parameters: ['$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA', 'ada@example.com'],
+      driverError: {
+        code: '23505',
+        detail: 'Key (lower(email))=(ada@example.com) already exists.',
+      },
+    });
+
+    logger.error({ err: failure }, 'sql statement failed');
+
+    const logged = JSON.stringify(lines[0]);
+    expect(logged).not.toContain('ada@example.com');
+    expect(logged).not.toContain('argon2id');
+    expect(lines[0]).toMatchObject({
+      err: { parameters: REDACTED, driverError: { code: '23505', detail: REDACTED } },
+    });
+  });
+
   it('leaves ordinary fields alone', () => {
     const { logger, lines } = capture();
 

@@ -14,8 +14,19 @@ const SENSITIVE_KEYS = [
   'cookie',
 ];
 
+/**
+ * Parts of database errors that quote the data of the failed statement: TypeORM's
+ * `parameters` (a password hash, an email) and PostgreSQL's `detail` ("Key (email)=(…)").
+ */
+const STATEMENT_DATA_KEYS = ['parameters', 'detail'];
+
 function redactPaths(): string[] {
-  const paths = SENSITIVE_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+  const paths = [...SENSITIVE_KEYS, ...STATEMENT_DATA_KEYS].flatMap((key) => [
+    key,
+    `*.${key}`,
+    `*.*.${key}`,
+    `*.*.*.${key}`,
+  ]);
   // Header names with dashes need bracket notation; request headers are where they appear.
   paths.push(
     'headers["x-service-token"]',

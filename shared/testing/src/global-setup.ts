@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { connect } from 'amqplib';
+import { redactUrl } from '@servicedesk/platform';
 import { testInfrastructure } from './infrastructure';
 
 /** Fails the run at once, with the fix, when PostgreSQL or RabbitMQ is not reachable. */
@@ -9,7 +10,7 @@ export default async function globalSetup(): Promise<void> {
     await client.connect();
   } catch (error) {
     throw new Error(
-      `PostgreSQL is not reachable at ${testInfrastructure.databaseUrl} (${(error as Error).message}). ` +
+      `PostgreSQL is not reachable at ${redactUrl(testInfrastructure.databaseUrl)} (${(error as Error).message}). ` +
         'Start it (pg_ctlcluster <version> main start) or set TEST_DATABASE_URL.',
     );
   } finally {
@@ -20,7 +21,7 @@ export default async function globalSetup(): Promise<void> {
     await connection.close();
   } catch (error) {
     throw new Error(
-      `RabbitMQ is not reachable at ${testInfrastructure.rabbitmqUrl} (${(error as Error).message}). ` +
+      `RabbitMQ is not reachable at ${redactUrl(testInfrastructure.rabbitmqUrl)} (${(error as Error).message}). ` +
         'Start it (rabbitmq-server -detached) or set TEST_RABBITMQ_URL.',
     );
   }

@@ -1,34 +1,35 @@
 import { z } from 'zod';
+import { baseConfigShape, loadConfig, portVariable } from '@servicedesk/platform';
+import { ProcessSpec } from './processes';
 
 /**
- * What the command-line tools read from the environment. The services validate their
- * own configuration; the tools only need to reach the infrastructure and pass the rest on.
+ * What the command-line tools read from the environment, validated like the services' own
+ * configuration. The services check the rest themselves; the tools pass it on.
  */
 const toolsConfigSchema = z.object({
-  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/servicedesk'),
-  RABBITMQ_URL: z.string().url().default('amqp://guest:guest@127.0.0.1:5672'),
+  DATABASE_URL: baseConfigShape.DATABASE_URL,
+  RABBITMQ_URL: baseConfigShape.RABBITMQ_URL,
 });
 
 export type ToolsConfig = z.infer<typeof toolsConfigSchema>;
 
 export function loadToolsConfig(env: NodeJS.ProcessEnv = process.env): ToolsConfig {
-  const parsed = toolsConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.')}: ${issue.message}`,
-    );
-    throw new Error(`Invalid configuration: ${problems.join('; ')}`);
-  }
-  return parsed.data;
+  return loadConfig(toolsConfigSchema, env);
+}
+
+/** Each process's port: its `<NAME>_PORT` when set, else its default. */
+export function configuredPorts(
+  specs: readonly ProcessSpec[],
+  env: NodeJS.ProcessEnv = process.env,
+): Map<string, number> {
+  const ports: Record<string, number> = loadConfig(
+    z.object(Object.fromEntries(specs.map((s) => [s.portVariable, portVariable(s.defaultPort)]))),
+    env,
+  );
+  return new Map(specs.map((spec) => [spec.name, ports[spec.portVariable]]));
 }
 
 /** The environment handed to the processes `npm start` runs: the caller's plus `extra`. */
 export function childEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...process.env, ...extra };
-}
-
-/** A port from the environment when set there, else the default. */
-export function portFromEnvironment(variable: string, fallback: number): number {
-  const value = process.env[variable];
-  return value ? Number(value) : fallback;
 }

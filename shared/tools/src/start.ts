@@ -1,8 +1,14 @@
 import { ChildProcess, spawn, StdioOptions } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { childEnvironment, loadToolsConfig, portFromEnvironment } from './config';
+import { join } from 'node:path';
+import { childEnvironment, configuredPorts, loadToolsConfig } from './config';
 import { ensureBroker, ensureDatabase } from './infrastructure-check';
-import { GATEWAY_PROCESS, ProcessSpec, SUBGRAPH_PROCESSES } from './processes';
+import {
+  ALL_PROCESSES,
+  GATEWAY_PROCESS,
+  ProcessSpec,
+  REPOSITORY_ROOT,
+  SUBGRAPH_PROCESSES,
+} from './processes';
 
 /**
  * `npm start`: checks PostgreSQL and RabbitMQ, runs every service's migrations, starts
@@ -10,12 +16,10 @@ import { GATEWAY_PROCESS, ProcessSpec, SUBGRAPH_PROCESSES } from './processes';
  * Ctrl-C (or SIGTERM) stops everything gracefully. The benchmark drives the same
  * `ServiceStack` against its own database, vhost and ports.
  */
-const root = resolve(__dirname, '..', '..', '..');
 const READY_TIMEOUT_MS = 60_000;
-const ALL_PROCESSES = [...SUBGRAPH_PROCESSES, GATEWAY_PROCESS];
 
 function entry(spec: ProcessSpec, file: string): string {
-  return join(root, spec.dir, 'dist', file);
+  return join(REPOSITORY_ROOT, spec.dir, 'dist', file);
 }
 
 /** The port of every process, by process name. */
@@ -60,7 +64,7 @@ export class ServiceStack {
 
   /** Brings every service's schema up to date, one service after the other. */
   async migrate(): Promise<void> {
-    for (const spec of SUBGRAPH_PROCESSES.filter((s) => s.migrates)) {
+    for (const spec of SUBGRAPH_PROCESSES) {
       this.options.say(`migrating ${spec.name}`);
       await this.runToCompletion(spec, 'migrate.js');
     }
@@ -89,6 +93,11 @@ export class ServiceStack {
     await Promise.all(exits);
   }
 
+  /** Last resort when this process exits without `stop()`: no process outlives its supervisor. */
+  signalRemaining(): void {
+    for (const child of this.children.values()) child.kill('SIGTERM');
+  }
+
   private runToCompletion(spec: ProcessSpec, file: string): Promise<void> {
     return new Promise((resolvePromise, reject) => {
       const child = spawn(process.execPath, [entry(spec, file)], {
@@ -110,6 +119,9 @@ export class ServiceStack {
     const child = spawn(process.execPath, [entry(spec, 'main.js')], {
       env: this.options.env,
       stdio: this.options.stdio,
+      // Its own process group: a Ctrl-C in the terminal reaches only this supervisor, which
+      // then stops each process once (a second signal would make it exit without draining).
+      detached: true,
     });
     this.children.set(spec.name, child);
     child.on('exit', (code, signal) => {
@@ -154,7 +166,7 @@ async function main(): Promise<void> {
   await ensureDatabase(config.DATABASE_URL);
   await ensureBroker(config.RABBITMQ_URL);
 
-  const ports = stackPorts((spec) => portFromEnvironment(spec.portVariable, spec.defaultPort));
+  const ports = configuredPorts(ALL_PROCESSES);
   stack = new ServiceStack({
     env: stackEnvironment(ports),
     ports,
@@ -172,6 +184,7 @@ async function main(): Promise<void> {
 if (require.main === module) {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
+  process.on('exit', () => stack?.signalRemaining());
   main().catch((error: Error) => {
     say(`could not start: ${error.message}`);
     void stopAll(1);
