@@ -4,6 +4,7 @@ import { messagingEntities, messagingMigration } from '@servicedesk/messaging';
 import { TICKET_SCHEMA } from './database/tables';
 import { KnownUserEntity } from './directory/known-user.entity';
 import { CreateTicketTables1763960000000 } from './migrations/1763960000000-CreateTicketTables';
+import { RestrictSlaIndexesToOpenTickets1795500000000 } from './migrations/1795500000000-RestrictSlaIndexesToOpenTickets';
 import { CommentEntity } from './tickets/comment.entity';
 import { TicketEntity } from './tickets/ticket.entity';
 import type { TicketConfig } from './config';
@@ -16,7 +17,11 @@ export function createTicketDataSource(
     url: config.DATABASE_URL,
     schema: TICKET_SCHEMA,
     entities: [...messagingEntities, TicketEntity, CommentEntity, KnownUserEntity],
-    migrations: [messagingMigration(TICKET_SCHEMA), CreateTicketTables1763960000000],
+    migrations: [
+      messagingMigration(TICKET_SCHEMA),
+      CreateTicketTables1763960000000,
+      RestrictSlaIndexesToOpenTickets1795500000000,
+    ],
     ...options,
   });
 }

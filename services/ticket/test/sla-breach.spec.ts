@@ -59,6 +59,21 @@ describe('ticket service: SLA breaches', () => {
     expect(await getTicket(service, ticket.id, customer)).toMatchObject({
       slaBreached: true,
       version: 1,
+      updatedAt: now.toISOString(),
+    });
+  });
+
+  it('never moves updatedAt back when a detector run started before the last change', async () => {
+    const ticket = await createTicket(service, customer, { priority: 'URGENT' });
+    await openedHoursAgo(ticket.id, 2);
+    const runStartedAt = new Date(Date.parse(ticket.updatedAt) - HOUR_MS / 2);
+
+    await detector.detect(runStartedAt);
+
+    expect((await targets(ticket.id)).map((p) => p.target)).toEqual(['FIRST_RESPONSE']);
+    expect(await getTicket(service, ticket.id, customer)).toMatchObject({
+      slaBreached: true,
+      updatedAt: ticket.updatedAt,
     });
   });
 
@@ -152,9 +167,44 @@ describe('ticket service: SLA breaches', () => {
     const resolved = await changeStatus(service, answered, 'RESOLVED', agent);
 
     expect(resolved.slaBreached).toBe(true);
+    expect(resolved.version).toBe(answered.version + 1);
     expect((await targets(ticket.id)).map((p) => p.target)).toEqual(['RESOLUTION']);
+    await changeStatus(service, resolved, 'CLOSED', customer);
     await detector.detect(new Date());
     expect(await breaches(ticket.id)).toHaveLength(1);
+  });
+
+  it('does not flag a ticket resolved in time when it is closed after its resolution was due', async () => {
+    const ticket = await createTicket(service, customer, { priority: 'URGENT' });
+    await addComment(service, ticket.id, agent, 'Fixed.');
+    const resolved = await changeStatus(
+      service,
+      await getTicket(service, ticket.id, agent),
+      'RESOLVED',
+      agent,
+    );
+    await openedHoursAgo(ticket.id, 5);
+
+    const closed = await changeStatus(service, resolved, 'CLOSED', customer);
+    await detector.detect(new Date());
+
+    expect(closed.slaBreached).toBe(false);
+    expect(await targets(ticket.id)).toEqual([]);
+    expect(await getTicket(service, ticket.id, customer)).toMatchObject({
+      status: 'CLOSED',
+      slaBreached: false,
+    });
+  });
+
+  it('does not flag a first response given in time when the support team answers again after it was due', async () => {
+    const ticket = await createTicket(service, customer, { priority: 'URGENT' });
+    await addComment(service, ticket.id, agent, 'Looking at it now.');
+    await openedHoursAgo(ticket.id, 2);
+
+    await addComment(service, ticket.id, agent, 'Here is what we found.');
+
+    expect(await targets(ticket.id)).toEqual([]);
+    expect((await getTicket(service, ticket.id, agent)).slaBreached).toBe(false);
   });
 
   it('flags a ticket reopened after its resolution was due', async () => {
@@ -172,6 +222,48 @@ describe('ticket service: SLA breaches', () => {
     await detector.detect(after(ticket, 5));
 
     expect((await targets(ticket.id)).map((p) => p.target)).toEqual(['RESOLUTION']);
+  });
+
+  // Reopening makes the resolution pending again (see the README): resolving it once in
+  // time does not excuse a second resolution after the due time.
+  it('flags a reopened ticket resolved again after its resolution was due, once', async () => {
+    const ticket = await createTicket(service, customer, { priority: 'URGENT' });
+    await addComment(service, ticket.id, agent, 'Fixed.');
+    const resolved = await changeStatus(
+      service,
+      await getTicket(service, ticket.id, agent),
+      'RESOLVED',
+      agent,
+    );
+    const reopened = await changeStatus(service, resolved, 'IN_PROGRESS', customer);
+    await openedHoursAgo(ticket.id, 5);
+
+    const resolvedAgain = await changeStatus(service, reopened, 'RESOLVED', agent);
+    await changeStatus(service, resolvedAgain, 'CLOSED', customer);
+    await detector.detect(new Date());
+
+    expect(resolvedAgain.slaBreached).toBe(true);
+    expect((await targets(ticket.id)).map((p) => p.target)).toEqual(['RESOLUTION']);
+  });
+
+  it("keeps resolved and closed tickets out of the detector's indexes", async () => {
+    const { rows } = await service.db.query<{ indexname: string; indexdef: string }>(
+      `SELECT indexname, indexdef FROM pg_indexes
+       WHERE schemaname = 'ticket' AND indexname = ANY($1) ORDER BY indexname`,
+      [['tickets_first_response_pending_idx', 'tickets_resolution_pending_idx']],
+    );
+
+    expect(rows.map((row) => row.indexname)).toEqual([
+      'tickets_first_response_pending_idx',
+      'tickets_resolution_pending_idx',
+    ]);
+    for (const { indexdef } of rows) {
+      // PostgreSQL keeps NOT IN (…) as `<> ALL (ARRAY[…])`.
+      expect(indexdef).toMatch(/\(status\)::text <> ALL \(.*'RESOLVED'.*'CLOSED'/);
+    }
+    expect(rows[0].indexdef).toMatch(/first_responded_at IS NULL/);
+    expect(rows[0].indexdef).toMatch(/first_response_breached_at IS NULL/);
+    expect(rows[1].indexdef).toMatch(/resolution_breached_at IS NULL/);
   });
 });
 

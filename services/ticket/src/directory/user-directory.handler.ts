@@ -10,14 +10,7 @@ export class UserDirectoryHandler implements EventHandler {
 
   async handle(event: EventEnvelope, tx: Tx): Promise<void> {
     const occurredAt = new Date(event.occurredAt);
-    if (isEvent(event, 'user.registered')) {
-      await this.directory.recordRole(
-        tx.manager,
-        event.payload.userId,
-        event.payload.role,
-        occurredAt,
-      );
-    } else if (isEvent(event, 'user.role_changed')) {
+    if (isEvent(event, 'user.registered') || isEvent(event, 'user.role_changed')) {
       await this.directory.recordRole(
         tx.manager,
         event.payload.userId,

@@ -8,19 +8,32 @@ import { DONE_STATUSES } from '../tickets/ticket-status';
 export type SlaTargetKind = EventPayload<'ticket.sla_breached'>['target'];
 export const SLA_TARGETS: readonly SlaTargetKind[] = ['FIRST_RESPONSE', 'RESOLUTION'];
 
+/**
+ * Written into the SQL, not bound: the planner uses a partial index only when it can prove
+ * the query implies the index's predicate, which it cannot with a parameter. The detector's
+ * indexes (migration `RestrictSlaIndexesToOpenTickets`) carry this very condition.
+ */
+const NOT_DONE = `status NOT IN (${DONE_STATUSES.map((status) => `'${status}'`).join(', ')})`;
+
 const COLUMNS: Record<SlaTargetKind, { due: string; breached: string; pending: string }> = {
   FIRST_RESPONSE: {
     due: 'first_response_due_at',
     breached: 'first_response_breached_at',
     // Answered, resolved or closed: nobody waits for a first response any more.
-    pending: 'first_responded_at IS NULL AND status <> ALL($2::text[])',
+    pending: `first_responded_at IS NULL AND ${NOT_DONE}`,
   },
   RESOLUTION: {
     due: 'resolution_due_at',
     breached: 'resolution_breached_at',
-    pending: 'status <> ALL($2::text[])',
+    pending: NOT_DONE,
   },
 };
+
+/**
+ * A flag changes the ticket, so `updated_at` moves to `at`, but never back: a detector run's
+ * `now` may be older than a command that changed the ticket meanwhile.
+ */
+const touched = (at: string) => `updated_at = GREATEST(t.updated_at, ${at})`;
 
 interface BreachRow {
   ticketId: string;
@@ -40,6 +53,8 @@ function returning(target: SlaTargetKind): string {
  * Records missed SLA targets. Each target of a ticket is flagged by one conditional UPDATE
  * (`… breached_at IS NULL`) in the transaction that emits `ticket.sla_breached`, so the
  * event exists exactly once however many detectors, replicas or commands race for it.
+ * A flag moves `updated_at` but not `version`: it is the system's observation, and bumping
+ * the version would make the `expectedVersion` of an agent working on the ticket stale.
  */
 @Injectable()
 export class SlaBreaches {
@@ -54,16 +69,16 @@ export class SlaBreaches {
     const { due, breached, pending } = COLUMNS[target];
     const rows = await queryRows<BreachRow>(
       tx.manager,
-      `UPDATE ${TABLES.tickets} t SET ${breached} = $1
+      `UPDATE ${TABLES.tickets} t SET ${breached} = $1, ${touched('$1')}
        WHERE t.id IN (
          SELECT id FROM ${TABLES.tickets}
          WHERE ${breached} IS NULL AND ${due} < $1 AND ${pending}
          ORDER BY ${due}
-         LIMIT $3
+         LIMIT $2
          FOR UPDATE
        ) AND t.${breached} IS NULL
        RETURNING ${returning(target)}`,
-      [now, DONE_STATUSES, limit],
+      [now, limit],
     );
     await this.emit(tx, target, rows);
     return rows.length;
@@ -77,7 +92,7 @@ export class SlaBreaches {
     const { due, breached } = COLUMNS[target];
     const rows = await queryRows<BreachRow>(
       tx.manager,
-      `UPDATE ${TABLES.tickets} t SET ${breached} = $2
+      `UPDATE ${TABLES.tickets} t SET ${breached} = $2, ${touched('$2')}
        WHERE t.id = $1 AND t.${breached} IS NULL AND t.${due} < $2
        RETURNING ${returning(target)}`,
       [ticketId, now],

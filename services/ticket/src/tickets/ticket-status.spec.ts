@@ -7,6 +7,7 @@ import {
   isDone,
   isFinal,
   mayChangeStatus,
+  reachesResolution,
 } from './ticket-status';
 
 const allowed: Array<[TicketStatus, TicketStatus]> = [
@@ -56,6 +57,16 @@ describe('ticket status machine', () => {
   it('treats RESOLVED and CLOSED as done and only CLOSED as final', () => {
     expect(TICKET_STATUSES.filter(isDone)).toEqual(['RESOLVED', 'CLOSED']);
     expect(TICKET_STATUSES.filter(isFinal)).toEqual(['CLOSED']);
+  });
+
+  it('meets the resolution only on a move from a waiting status into a done one', () => {
+    expect(allowed.filter(([from, to]) => reachesResolution(from, to))).toEqual([
+      ['OPEN', 'RESOLVED'],
+      ['OPEN', 'CLOSED'],
+      ['IN_PROGRESS', 'RESOLVED'],
+      ['WAITING_ON_CUSTOMER', 'RESOLVED'],
+    ]);
+    expect(reachesResolution('RESOLVED', 'CLOSED')).toBe(false);
   });
 
   it('lets agents and admins make every move and customers only close or reopen a resolved ticket', () => {

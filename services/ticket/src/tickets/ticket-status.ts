@@ -25,10 +25,6 @@ const TRANSITIONS: Readonly<Record<TicketStatus, readonly TicketStatus[]>> = {
 /** Statuses in which the customer no longer waits for the support team. */
 export const DONE_STATUSES: readonly TicketStatus[] = ['RESOLVED', 'CLOSED'];
 
-export function allowedTransitions(from: TicketStatus): readonly TicketStatus[] {
-  return TRANSITIONS[from];
-}
-
 export function canTransition(from: TicketStatus, to: TicketStatus): boolean {
   return TRANSITIONS[from].includes(to);
 }
@@ -42,6 +38,15 @@ export function assertTransition(from: TicketStatus, to: TicketStatus): void {
 
 export function isDone(status: TicketStatus): boolean {
   return DONE_STATUSES.includes(status);
+}
+
+/**
+ * Whether a move meets the resolution target: from a status the customer waits in into a
+ * done one. RESOLVED → CLOSED meets nothing (it was met when the ticket was resolved); a
+ * reopened ticket that is resolved again meets it again.
+ */
+export function reachesResolution(from: TicketStatus, to: TicketStatus): boolean {
+  return !isDone(from) && isDone(to);
 }
 
 export function isFinal(status: TicketStatus): boolean {

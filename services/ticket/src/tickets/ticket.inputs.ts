@@ -115,4 +115,3 @@ export const ticketListArgs = z.object({
 export type CreateTicketArgs = z.infer<typeof createTicketArgs>;
 export type ChangeTicketStatusArgs = z.infer<typeof changeTicketStatusArgs>;
 export type AddCommentArgs = z.infer<typeof addCommentArgs>;
-export type TicketListArgs = z.infer<typeof ticketListArgs>;

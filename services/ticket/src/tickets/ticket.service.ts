@@ -14,7 +14,13 @@ import { SlaBreaches } from '../sla/sla-breaches.service';
 import { SlaPolicy, slaDueDates } from '../sla/sla-policy';
 import { Comment } from './comment.entity';
 import { canSeeTicket, isSupportStaff } from './ticket-access';
-import { assertTransition, isDone, isFinal, mayChangeStatus } from './ticket-status';
+import {
+  assertTransition,
+  isDone,
+  isFinal,
+  mayChangeStatus,
+  reachesResolution,
+} from './ticket-status';
 import { Ticket } from './ticket.entity';
 import { AddCommentArgs, ChangeTicketStatusArgs, CreateTicketArgs } from './ticket.inputs';
 import { TicketRepository } from './ticket.repository';
@@ -143,7 +149,10 @@ export class TicketService {
           version: changed.version,
         },
       });
-      if (isDone(status) && (await this.breaches.recordIfLate(tx, ticketId, 'RESOLUTION', now))) {
+      if (
+        reachesResolution(ticket.status, status) &&
+        (await this.breaches.recordIfLate(tx, ticketId, 'RESOLUTION', now))
+      ) {
         changed = await this.reload(tx, ticketId);
       }
       return changed;
