@@ -1,8 +1,14 @@
 import * as argon2 from 'argon2';
-import { AuthPayloadData, LOGIN, registerUser } from './support/builders';
+import { anIdentity } from '@servicedesk/testing';
+import { PasswordHasher } from '../src/users/password-hasher';
+import { AuthPayloadData, LOGIN, aRegistration, registerUser } from './support/builders';
+import { Gate } from './support/gate';
 import { UserServiceFixture, startUserService } from './support/user-service.fixture';
 
 const MINUTE_MS = 60_000;
+/** More parallel logins than the service's 10 pooled connections. */
+const BURST = 12;
+const USERS = `query { users(first: 1) { edges { node { id } } } }`;
 
 describe('login', () => {
   let service: UserServiceFixture;
@@ -71,6 +77,88 @@ describe('login', () => {
     expect(afterLockout.errors).toBeUndefined();
     expect(afterLockout.data!.login.user.id).toBe(user.id);
     expect(await service.count('login_failures', 'user_id = $1', [user.id])).toBe(0);
+  });
+
+  it('counts a right password as no failure, even when it comes after four wrong ones', async () => {
+    const { registration, user } = await registerUser(service);
+    for (let failure = 1; failure <= 4; failure += 1)
+      await login(registration.email, `Wrong-password-${failure}`);
+
+    expect((await login(registration.email, registration.password)).errors).toBeUndefined();
+
+    const next = await login(registration.email, 'Wrong-password-5');
+    expect(next.errors?.[0]?.message).toBe('invalid email or password');
+    expect(await service.count('login_failures', 'user_id = $1', [user.id])).toBe(1);
+  });
+
+  it('checks no more guesses than the limit when they arrive all at once, and locks the account', async () => {
+    const { registration, user } = await registerUser(service);
+    const maxFailures = service.config.LOGIN_MAX_FAILURES;
+    const verifications = jest.spyOn(service.app.get(PasswordHasher), 'verify');
+    try {
+      const responses = await Promise.all(
+        Array.from({ length: BURST }, (_, guess) =>
+          login(registration.email, `Wrong-password-${guess}`),
+        ),
+      );
+
+      expect(verifications).toHaveBeenCalledTimes(maxFailures);
+      const outcomes = responses.map(
+        (response) => response.errors?.[0]?.extensions?.reason ?? response.errors?.[0]?.message,
+      );
+      expect(outcomes.filter((outcome) => outcome === 'invalid email or password')).toHaveLength(
+        maxFailures - 1,
+      );
+      expect(outcomes.filter((outcome) => outcome === 'ACCOUNT_LOCKED')).toHaveLength(
+        BURST - maxFailures + 1,
+      );
+    } finally {
+      verifications.mockRestore();
+    }
+    expect(await service.count('login_failures', 'user_id = $1', [user.id])).toBe(maxFailures);
+    const rightPasswordWhileLocked = await login(registration.email, registration.password);
+    expect(rightPasswordWhileLocked.errors?.[0]?.extensions).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      reason: 'ACCOUNT_LOCKED',
+    });
+  });
+
+  it('holds no database connection while it checks passwords, so other queries still answer', async () => {
+    const accounts = await Promise.all(
+      Array.from({ length: BURST / 2 }, () => registerUser(service)),
+    );
+    const hasher = service.app.get(PasswordHasher);
+    const verify = hasher.verify.bind(hasher);
+    const verifyNothing = hasher.verifyNothing.bind(hasher);
+    const gate = new Gate();
+    const heldChecks = [
+      jest.spyOn(hasher, 'verify').mockImplementation(async (passwordHash, password) => {
+        await gate.pass();
+        return verify(passwordHash, password);
+      }),
+      jest.spyOn(hasher, 'verifyNothing').mockImplementation(async (password) => {
+        await gate.pass();
+        return verifyNothing(password);
+      }),
+    ];
+    try {
+      const logins = Promise.all([
+        ...accounts.map(({ registration }) => login(registration.email, 'Wrong-password-1')),
+        ...accounts.map(() => login(aRegistration().email, 'Wrong-password-1')),
+      ]);
+      await gate.whenWaiting(BURST);
+
+      const users = await service.query(USERS, {}, anIdentity('ADMIN'));
+
+      expect(users.errors).toBeUndefined();
+      gate.open();
+      for (const response of await logins) {
+        expect(response.errors?.[0]?.message).toBe('invalid email or password');
+      }
+    } finally {
+      gate.open();
+      for (const check of heldChecks) check.mockRestore();
+    }
   });
 
   it('does not lock when the failures are spread over more than the window', async () => {

@@ -1,5 +1,5 @@
 import { JSONWebKeySet, createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { anIdentity } from '@servicedesk/testing';
+import { LOGGER, Logger } from '@servicedesk/platform';
 import { KeyRing } from '../src/auth/signing-keys';
 import {
   AuthPayloadData,
@@ -76,6 +76,27 @@ describe('access and refresh tokens', () => {
       expect(afterReuse.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     });
 
+    it('logs a reuse with the user and the family to follow up, never the token', async () => {
+      const { user, refreshToken: original } = await registerUser(service);
+      await refresh(original);
+      const warnings = jest.spyOn(service.app.get<Logger>(LOGGER), 'warn');
+      try {
+        await refresh(original);
+
+        const [family] = await service.dataSource.query(
+          `SELECT DISTINCT family_id FROM "user".refresh_tokens WHERE user_id = $1`,
+          [user.id],
+        );
+        expect(warnings).toHaveBeenCalledWith(
+          { userId: user.id, familyId: family.family_id },
+          expect.stringMatching(/^refresh token reused/),
+        );
+        expect(JSON.stringify(warnings.mock.calls)).not.toContain(original);
+      } finally {
+        warnings.mockRestore();
+      }
+    });
+
     it('lets only one of two simultaneous uses of a token win, and treats the other as reuse', async () => {
       const { refreshToken } = await registerUser(service);
 
@@ -118,7 +139,11 @@ describe('access and refresh tokens', () => {
 
     it('issues access tokens with the role the user has now', async () => {
       const { user, refreshToken } = await registerUser(service);
-      await service.query(SET_USER_ROLE, { userId: user.id, role: 'AGENT' }, anIdentity('ADMIN'));
+      await service.query(
+        SET_USER_ROLE,
+        { userId: user.id, role: 'AGENT' },
+        await service.anAdmin(),
+      );
 
       const refreshed = await refresh(refreshToken);
 

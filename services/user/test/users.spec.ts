@@ -168,7 +168,7 @@ describe('users, roles and authorization', () => {
   describe('setUserRole', () => {
     it('lets an admin change a role and emits user.role_changed with the previous role', async () => {
       const { user } = await registerUser(service);
-      const admin = anIdentity('ADMIN');
+      const admin = await service.anAdmin();
 
       const response = await service.query<{ setUserRole: UserData }>(
         SET_USER_ROLE,
@@ -194,7 +194,7 @@ describe('users, roles and authorization', () => {
       const response = await service.query(
         SET_USER_ROLE,
         { userId: user.id, role: 'CUSTOMER' },
-        anIdentity('ADMIN'),
+        await service.anAdmin(),
       );
       expect(response.errors).toBeUndefined();
       expect(await service.count('outbox')).toBe(before);
@@ -225,7 +225,7 @@ describe('users, roles and authorization', () => {
       expect(await service.count('users', `role = 'ADMIN'`)).toBe(1);
     });
 
-    it('lets only one of two admins demoting each other at the same time succeed', async () => {
+    it('lets only one of two admins demoting each other at the same time succeed: the other is no admin any more', async () => {
       const admins = await Promise.all([registerUser(service), registerUser(service)]);
       const currentAdmins: Array<{ id: string }> = await service.dataSource.query(
         `SELECT id FROM "user".users WHERE role = 'ADMIN'`,
@@ -249,7 +249,7 @@ describe('users, roles and authorization', () => {
         service.query(SET_USER_ROLE, { userId: first, role: 'AGENT' }, anIdentity('ADMIN', second)),
       ]);
 
-      expect(results.map(errorCode).sort()).toEqual(['CONFLICT', undefined]);
+      expect(results.map(errorCode).sort()).toEqual(['FORBIDDEN', undefined]);
       expect(await service.count('users', `role = 'ADMIN'`)).toBe(1);
     });
 
@@ -257,9 +257,37 @@ describe('users, roles and authorization', () => {
       const response = await service.query(
         SET_USER_ROLE,
         { userId: anIdentity('CUSTOMER').userId, role: 'AGENT' },
-        anIdentity('ADMIN'),
+        await service.anAdmin(),
       );
       expect(errorCode(response)).toBe('NOT_FOUND');
+    });
+
+    it('refuses with FORBIDDEN an admin demoted since their token was issued, and writes nothing', async () => {
+      const [{ user: first }, { user: second }] = await Promise.all([
+        registerUser(service),
+        registerUser(service),
+      ]);
+      const admin = await service.anAdmin();
+      for (const { id } of [first, second]) {
+        await service.query(SET_USER_ROLE, { userId: id, role: 'ADMIN' }, admin);
+      }
+      const demotion = await service.query(
+        SET_USER_ROLE,
+        { userId: second.id, role: 'AGENT' },
+        anIdentity('ADMIN', first.id),
+      );
+      expect(demotion.errors).toBeUndefined();
+      const before = await service.count('outbox');
+
+      const response = await service.query(
+        SET_USER_ROLE,
+        { userId: first.id, role: 'CUSTOMER' },
+        anIdentity('ADMIN', second.id),
+      );
+
+      expect(errorCode(response)).toBe('FORBIDDEN');
+      expect(await service.count('users', `id = $1 AND role = 'ADMIN'`, [first.id])).toBe(1);
+      expect(await service.count('outbox')).toBe(before);
     });
 
     it.each<[string, Role | null, string]>([

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConflictError, LOGGER, Logger, UnauthenticatedError } from '@servicedesk/platform';
-import { UnitOfWork } from '@servicedesk/messaging';
+import { Tx, UnitOfWork } from '@servicedesk/messaging';
 import { CLOCK, Clock } from '../clock';
 import { PasswordHasher } from '../users/password-hasher';
 import { UserEntity } from '../users/user.entity';
@@ -23,11 +23,15 @@ export interface AuthPayload {
 const INVALID_CREDENTIALS = 'invalid email or password';
 const INVALID_REFRESH_TOKEN = 'invalid or expired refresh token, sign in again';
 
-/** Failed outcomes are returned, not thrown, from inside a transaction whose writes must be kept. */
-type LoginOutcome =
-  | { result: 'signed-in'; user: UserEntity; refreshToken: string }
-  | { result: 'invalid' }
-  | { result: 'locked'; userId: string; lockedUntil: Date };
+/**
+ * How a login attempt starts, decided in a short transaction whose writes must be kept even
+ * when the attempt then fails, so failures are returned rather than thrown.
+ */
+type LoginAttempt =
+  | { result: 'unknown-email' }
+  | { result: 'locked'; userId: string; lockedUntil: Date }
+  /** Counted as a failure already; `lockedUntil` is the lock that counting it set, if any. */
+  | { result: 'check-password'; user: UserEntity; lockedUntil: Date | null };
 
 export class AccountLockedError extends UnauthenticatedError {
   constructor(lockedUntil: Date) {
@@ -75,49 +79,35 @@ export class AuthService {
   }
 
   /**
-   * Checks the password and starts a new token family. Failures are recorded (and may lock
-   * the account) in the same transaction, with the account row locked so that parallel
-   * guesses are counted one after the other.
+   * Checks the password and starts a new token family. Argon2 runs outside any transaction,
+   * so slow hashing never holds a pooled connection or the account row lock; the attempt is
+   * counted as a failure before the check (see `LoginLockout`) and forgiven if it succeeds.
    */
   async login(email: string, password: string): Promise<AuthPayload> {
-    const outcome = await this.unitOfWork.run(async (tx): Promise<LoginOutcome> => {
-      const user = await this.users.findByEmail(tx.manager, email, {
-        withPassword: true,
-        lock: true,
-      });
-      if (!user) {
-        await this.hasher.verifyNothing(password);
-        return { result: 'invalid' };
-      }
-      const now = this.clock.now();
-      if (user.lockedUntil && isLocked(user.lockedUntil, now)) {
-        return { result: 'locked', userId: user.id, lockedUntil: user.lockedUntil };
-      }
-      if (!(await this.hasher.verify(user.passwordHash, password))) {
-        const lockedUntil = await this.lockout.recordFailure(tx, user, now);
-        return lockedUntil
-          ? { result: 'locked', userId: user.id, lockedUntil }
-          : { result: 'invalid' };
-      }
-      await this.lockout.reset(tx, user.id);
-      if (this.hasher.needsRehash(user.passwordHash)) {
-        await this.users.setPasswordHash(tx, user.id, await this.hasher.hash(password));
-      }
-      const issued = await this.refreshTokens.issue(tx, user.id);
-      return { result: 'signed-in', user, refreshToken: issued.token };
-    });
-    switch (outcome.result) {
-      case 'invalid':
-        throw new UnauthenticatedError(INVALID_CREDENTIALS);
-      case 'locked':
-        this.logger.warn(
-          { lockedUserId: outcome.userId, lockedUntil: outcome.lockedUntil.toISOString() },
-          'login refused: account locked',
-        );
-        throw new AccountLockedError(outcome.lockedUntil);
-      case 'signed-in':
-        return this.payload(outcome.user, outcome.refreshToken);
+    const attempt = await this.unitOfWork.run((tx) => this.startAttempt(tx, email));
+    if (attempt.result === 'unknown-email') {
+      await this.hasher.verifyNothing(password);
+      throw new UnauthenticatedError(INVALID_CREDENTIALS);
     }
+    if (attempt.result === 'locked') this.refuseLocked(attempt.userId, attempt.lockedUntil);
+    const { user, lockedUntil } = attempt;
+    if (!(await this.hasher.verify(user.passwordHash, password))) {
+      if (lockedUntil) this.refuseLocked(user.id, lockedUntil);
+      throw new UnauthenticatedError(INVALID_CREDENTIALS);
+    }
+    const upgradedHash = this.hasher.needsRehash(user.passwordHash)
+      ? await this.hasher.hash(password)
+      : null;
+    const signedIn = await this.unitOfWork.run(async (tx) => {
+      const current = await this.users.findById(tx.manager, user.id, { lock: true });
+      if (!current) return null;
+      await this.lockout.recordSuccess(tx, user.id, lockedUntil);
+      if (upgradedHash) await this.users.setPasswordHash(tx, user.id, upgradedHash);
+      const issued = await this.refreshTokens.issue(tx, user.id);
+      return { user: current, refreshToken: issued.token };
+    });
+    if (!signedIn) throw new UnauthenticatedError(INVALID_CREDENTIALS);
+    return this.payload(signedIn.user, signedIn.refreshToken);
   }
 
   /** Rotates the refresh token; reuse of a rotated one revokes its family (kept even though the call fails). */
@@ -130,7 +120,10 @@ export class AuthService {
     });
     if (outcome.action === 'rotate') return this.payload(outcome.user, outcome.refreshToken);
     if (outcome.action === 'revoke-family') {
-      this.logger.warn('refresh token reused: its whole family was revoked');
+      this.logger.warn(
+        { userId: outcome.userId, familyId: outcome.familyId },
+        'refresh token reused: its whole family was revoked, a copy of the token may have been stolen',
+      );
     }
     throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
   }
@@ -138,6 +131,29 @@ export class AuthService {
   /** Ends the sign-in `refreshToken` belongs to (every token of its family). */
   logout(refreshToken: string): Promise<boolean> {
     return this.unitOfWork.run((tx) => this.refreshTokens.revokeFamilyOf(tx, refreshToken));
+  }
+
+  /** With the account row locked, so that parallel attempts are counted one after the other. */
+  private async startAttempt(tx: Tx, email: string): Promise<LoginAttempt> {
+    const user = await this.users.findByEmail(tx.manager, email, {
+      withPassword: true,
+      lock: true,
+    });
+    if (!user) return { result: 'unknown-email' };
+    const now = this.clock.now();
+    if (user.lockedUntil && isLocked(user.lockedUntil, now)) {
+      return { result: 'locked', userId: user.id, lockedUntil: user.lockedUntil };
+    }
+    const lockedUntil = await this.lockout.recordAttempt(tx, user, now);
+    return { result: 'check-password', user, lockedUntil };
+  }
+
+  private refuseLocked(userId: string, lockedUntil: Date): never {
+    this.logger.warn(
+      { lockedUserId: userId, lockedUntil: lockedUntil.toISOString() },
+      'login refused: account locked',
+    );
+    throw new AccountLockedError(lockedUntil);
   }
 
   private async payload(user: UserEntity, refreshToken: string): Promise<AuthPayload> {

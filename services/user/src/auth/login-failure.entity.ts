@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-/** A failed login of a known account; kept only as long as the lockout window needs it. */
+/** A failed (or not yet checked) login of a known account; kept only as long as the lockout window needs it. */
 @Entity({ name: 'login_failures' })
 export class LoginFailureEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })

@@ -8,15 +8,20 @@ import { LockoutPolicy, failureWindowStart, lockAfterFailure } from './lockout-p
 export const LOCKOUT_POLICY = Symbol('LOCKOUT_POLICY');
 
 /**
- * Stores failed logins and the lock they lead to. Called inside the login transaction,
- * with the account row locked, so concurrent failures are all counted.
+ * Stores failed logins and the lock they lead to. A login attempt counts as a failure from
+ * the moment it starts, in a short transaction with the account row locked, and before its
+ * password is checked outside any transaction: however many guesses run at once, at most
+ * `maxFailures` of them are let through to the check before the account locks.
  */
 @Injectable()
 export class LoginLockout {
   constructor(@Inject(LOCKOUT_POLICY) private readonly policy: LockoutPolicy) {}
 
-  /** Records a failed login at `now`; returns the time the account is now locked until, or null. */
-  async recordFailure(tx: Tx, user: UserEntity, now: Date): Promise<Date | null> {
+  /**
+   * Records an attempt at `now` as a failure until `recordSuccess` says otherwise. Returns
+   * the time the account is now locked until, or null. The caller holds the account row lock.
+   */
+  async recordAttempt(tx: Tx, user: UserEntity, now: Date): Promise<Date | null> {
     const failures = tx.manager.getRepository(LoginFailureEntity);
     await failures.delete({
       userId: user.id,
@@ -38,8 +43,17 @@ export class LoginLockout {
     return lockedUntil;
   }
 
-  /** A successful login starts the count afresh. */
-  async reset(tx: Tx, userId: string): Promise<void> {
+  /**
+   * The attempt had the right password, so it was no failure: the count starts afresh, and
+   * the lock the attempt set as the last failure allowed (`lockedByAttempt`) is lifted. A lock
+   * set by another attempt stays.
+   */
+  async recordSuccess(tx: Tx, userId: string, lockedByAttempt: Date | null): Promise<void> {
     await tx.manager.getRepository(LoginFailureEntity).delete({ userId });
+    if (lockedByAttempt) {
+      await tx.manager
+        .getRepository(UserEntity)
+        .update({ id: userId, lockedUntil: lockedByAttempt }, { lockedUntil: null });
+    }
   }
 }

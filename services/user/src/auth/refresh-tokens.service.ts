@@ -15,7 +15,8 @@ export const REFRESH_TOKEN_TTL_SECONDS = Symbol('REFRESH_TOKEN_TTL_SECONDS');
 
 export type RotationOutcome =
   | { action: 'rotate'; userId: string; refreshToken: string }
-  | Exclude<RefreshDecision, { action: 'rotate' }>;
+  | (Extract<RefreshDecision, { action: 'revoke-family' }> & { userId: string; familyId: string })
+  | Extract<RefreshDecision, { action: 'reject' }>;
 
 /** Issues, rotates and revokes refresh tokens; every method runs in the caller's transaction. */
 @Injectable()
@@ -65,7 +66,7 @@ export class RefreshTokens {
     if (decision.action === 'reject') return decision;
     if (decision.action === 'revoke-family') {
       await this.revokeFamily(tx, stored.familyId);
-      return decision;
+      return { ...decision, userId: stored.userId, familyId: stored.familyId };
     }
     const successor = await this.issue(tx, stored.userId, stored.familyId);
     await tokens.update({ id: stored.id }, { rotatedAt: now, replacedById: successor.id });

@@ -62,9 +62,9 @@ export class UsersResolver {
 
   @Mutation('setUserRole')
   setUserRole(@Args('userId') userId: string, @Args('role') role: Role): Promise<UserEntity> {
-    requireRole('ADMIN');
+    const actor = requireRole('ADMIN');
     const args = validateInput(setUserRoleArgsSchema, { userId, role });
-    return this.usersService.setRole(args.userId, args.role);
+    return this.usersService.setRole(actor.userId, args.userId, args.role);
   }
 
   /** Other subgraphs' references to users (ticket requesters, assignees…), batched per request. */

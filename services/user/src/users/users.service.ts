@@ -5,6 +5,7 @@ import { Role } from '@servicedesk/contracts';
 import {
   ConflictError,
   Connection,
+  ForbiddenError,
   LOGGER,
   Logger,
   NotFoundError,
@@ -44,8 +45,15 @@ export class UsersService {
     return ids.map((id) => byId.get(id) ?? null);
   }
 
-  findById(manager: EntityManager, id: string): Promise<UserEntity | null> {
-    return manager.getRepository(UserEntity).findOneBy({ id });
+  findById(
+    manager: EntityManager,
+    id: string,
+    options: { lock?: boolean } = {},
+  ): Promise<UserEntity | null> {
+    return manager.getRepository(UserEntity).findOne({
+      where: { id },
+      lock: options.lock ? { mode: 'pessimistic_write' } : undefined,
+    });
   }
 
   /** The account with this email in any letter case; with its password hash only when asked. */
@@ -132,13 +140,22 @@ export class UsersService {
   }
 
   /**
-   * Gives a user another role and emits `user.role_changed`; setting the role a user
-   * already has changes nothing. Refuses to demote the last admin.
+   * Has the admin `actorId` give a user another role and emits `user.role_changed`; setting
+   * the role a user already has changes nothing. Refuses to demote the last admin.
+   *
+   * The actor's role is read again here, not taken from their access token: an admin
+   * demoted a minute ago still holds a token that says ADMIN until it expires.
    */
-  async setRole(userId: string, role: Role): Promise<UserEntity> {
+  async setRole(actorId: string, userId: string, role: Role): Promise<UserEntity> {
     return this.unitOfWork.run(async (tx) => {
       await tx.manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [ROLE_CHANGE_LOCK]);
       const users = tx.manager.getRepository(UserEntity);
+      const actor = await users.findOne({ select: { role: true }, where: { id: actorId } });
+      if (actor?.role !== 'ADMIN') {
+        throw new ForbiddenError(
+          'only admins may change roles, and your account is no longer an admin',
+        );
+      }
       const user = await users.findOneBy({ id: userId });
       if (!user) throw new NotFoundError('User', userId);
       if (user.role === role) return user;

@@ -1,9 +1,11 @@
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { Identity } from '@servicedesk/platform';
 import {
   ServiceInstance,
   ServiceUnderTest,
+  anIdentity,
   closeOnFailure,
   serviceEnvironment,
   startServiceUnderTest,
@@ -36,6 +38,8 @@ interface UserServiceTools {
   clock: TestClock;
   /** Number of rows in a table of the `user` schema. */
   count(table: string, where?: string, parameters?: unknown[]): Promise<number>;
+  /** The identity of someone who is an admin in the database right now (there always is one). */
+  anAdmin(): Promise<Identity>;
 }
 
 /** A running user service on its own database and vhost, and the tools to drive it. */
@@ -61,13 +65,21 @@ function userServiceOptions(clock: Clock, env: Record<string, string>) {
   };
 }
 
-function rowCounter(db: Client): UserServiceTools['count'] {
-  return async (table, where = 'true', parameters = []) => {
-    const { rows } = await db.query<{ count: number }>(
-      `SELECT count(*)::int AS count FROM "user".${table} WHERE ${where}`,
-      parameters,
-    );
-    return rows[0].count;
+function databaseTools(db: Client): Omit<UserServiceTools, 'clock'> {
+  return {
+    async count(table, where = 'true', parameters = []) {
+      const { rows } = await db.query<{ count: number }>(
+        `SELECT count(*)::int AS count FROM "user".${table} WHERE ${where}`,
+        parameters,
+      );
+      return rows[0].count;
+    },
+    async anAdmin() {
+      const { rows } = await db.query<{ id: string }>(
+        `SELECT id FROM "user".users WHERE role = 'ADMIN' ORDER BY created_at, id LIMIT 1`,
+      );
+      return anIdentity('ADMIN', rows[0].id);
+    },
   };
 }
 
@@ -79,7 +91,7 @@ export async function startUserService(
   return {
     ...service,
     clock,
-    count: rowCounter(service.db),
+    ...databaseTools(service.db),
     dataSource: service.app.get(DataSource),
   };
 }
@@ -93,7 +105,7 @@ export async function userServiceEnvironment(
   return closeOnFailure(environment, async () => ({
     config: environment.config,
     clock,
-    count: rowCounter(await environment.connectDatabase()),
+    ...databaseTools(await environment.connectDatabase()),
     async start() {
       const instance = await environment.startInstance();
       return { ...instance, dataSource: instance.app.get(DataSource) };
