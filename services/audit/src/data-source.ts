@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { DataSourceOptions, createDataSource } from '@servicedesk/platform';
-import { messagingEntities, messagingMigration } from '@servicedesk/messaging';
+import { messagingMigration } from '@servicedesk/messaging';
 import { AuditEntry } from './audit-log/audit-entry.entity';
 import { AuditConfig } from './config';
 import { CreateAuditLog1795496842137 } from './migrations/1795496842137-CreateAuditLog';
@@ -14,7 +14,7 @@ export function createAuditDataSource(
   return createDataSource({
     url: config.DATABASE_URL,
     schema: AUDIT_SCHEMA,
-    entities: [...messagingEntities, AuditEntry],
+    entities: [AuditEntry],
     migrations: [messagingMigration(AUDIT_SCHEMA), CreateAuditLog1795496842137],
     ...options,
   });

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { DataSourceOptions, createDataSource } from '@servicedesk/platform';
-import { messagingEntities, messagingMigration } from '@servicedesk/messaging';
+import { messagingMigration } from '@servicedesk/messaging';
 import { TICKET_SCHEMA } from './database/tables';
 import { KnownUserEntity } from './directory/known-user.entity';
 import { CreateTicketTables1763960000000 } from './migrations/1763960000000-CreateTicketTables';
@@ -16,7 +16,7 @@ export function createTicketDataSource(
   return createDataSource({
     url: config.DATABASE_URL,
     schema: TICKET_SCHEMA,
-    entities: [...messagingEntities, TicketEntity, CommentEntity, KnownUserEntity],
+    entities: [TicketEntity, CommentEntity, KnownUserEntity],
     migrations: [
       messagingMigration(TICKET_SCHEMA),
       CreateTicketTables1763960000000,

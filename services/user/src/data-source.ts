@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { DataSourceOptions, createDataSource } from '@servicedesk/platform';
-import { messagingEntities, messagingMigration } from '@servicedesk/messaging';
+import { messagingMigration } from '@servicedesk/messaging';
 import { UserConfig } from './config';
 import { LoginFailureEntity } from './auth/login-failure.entity';
 import { RefreshTokenEntity } from './auth/refresh-token.entity';
@@ -17,7 +17,7 @@ export function createUserDataSource(
   return createDataSource({
     url: config.DATABASE_URL,
     schema: USER_SCHEMA,
-    entities: [...messagingEntities, UserEntity, RefreshTokenEntity, LoginFailureEntity],
+    entities: [UserEntity, RefreshTokenEntity, LoginFailureEntity],
     migrations: [messagingMigration(USER_SCHEMA), CreateUserTables1795400000000],
     logger: options.logger,
     registry: options.registry,

@@ -1,4 +1,4 @@
-import { BackoffPolicy, backoffDelayMs } from './backoff';
+import { BackoffPolicy, backoffDelayMs, backoffLevels } from './backoff';
 
 const policy: BackoffPolicy = { baseMs: 1000, maxMs: 60_000, jitter: 0.2 };
 const noJitter = () => 0;
@@ -37,5 +37,20 @@ describe('backoffDelayMs', () => {
   it('rejects attempts that are not positive integers', () => {
     expect(() => backoffDelayMs(0, policy)).toThrow(RangeError);
     expect(() => backoffDelayMs(1.5, policy)).toThrow(RangeError);
+  });
+});
+
+describe('backoffLevels', () => {
+  it('counts the failures until the delay reaches its cap', () => {
+    // 1, 2, 4, 8, 16, 32 s, then 60 s (capped) from the 7th on.
+    expect(backoffLevels(policy)).toBe(7);
+    expect(backoffDelayMs(7, policy, noJitter)).toBe(policy.maxMs);
+    expect(backoffDelayMs(6, policy, noJitter)).toBeLessThan(policy.maxMs);
+    expect(backoffLevels({ baseMs: 1000, maxMs: 8000, jitter: 0 })).toBe(4);
+  });
+
+  it('is 1 when the base delay is already the cap', () => {
+    expect(backoffLevels({ baseMs: 5000, maxMs: 1000, jitter: 0 })).toBe(1);
+    expect(backoffLevels({ baseMs: 1000, maxMs: 1000, jitter: 0 })).toBe(1);
   });
 });

@@ -27,3 +27,13 @@ export function backoffDelayMs(
   const jitter = Math.min(Math.max(policy.jitter, 0), 0.49);
   return Math.max(1, Math.round(capped * (1 - jitter * random())));
 }
+
+/**
+ * How many failures it takes for the delay to reach `maxMs` (at least 1): from then on every
+ * delay is `maxMs` (minus jitter).
+ */
+export function backoffLevels(policy: BackoffPolicy): number {
+  let levels = 1;
+  while (levels < 53 && policy.baseMs * 2 ** (levels - 1) < policy.maxMs) levels += 1;
+  return levels;
+}

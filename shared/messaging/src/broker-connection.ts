@@ -64,10 +64,20 @@ export class BrokerConnection {
     this.scheduleReconnect();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops reconnecting, but keeps the current connection (e.g. for acks while in-flight work
+   * drains). A connection attempt under way is awaited; the connection it made, if any, is
+   * closed without being used.
+   */
+  async stopReconnecting(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.timer = undefined;
     await this.connecting;
+  }
+
+  async stop(): Promise<void> {
+    await this.stopReconnecting();
     const model = this.model;
     this.model = null;
     if (model) await this.closeModel(model);

@@ -6,7 +6,11 @@ import {
   headerText,
   publishConfirmed,
 } from './amqp-messages';
+import { describeError } from './errors';
 import { Headers, deadLetterQueueName, workQueueOf } from './topology';
+
+/** How many parked messages a replay moves when the operator does not say. */
+export const DEFAULT_REPLAY_LIMIT = 100;
 
 export interface DeadLetterQueueInfo {
   /** The work queue the messages came from. */
@@ -34,7 +38,32 @@ export interface ReplayResult {
   replayed: number;
 }
 
-/** Message counts of the DLQs of `queues` (work queue names, or DLQ names). */
+/** A replay stopped on a message it could not move; that message is still in the DLQ. */
+export class ReplayError extends Error {
+  constructor(
+    readonly queue: string,
+    readonly replayed: number,
+    cause: unknown,
+  ) {
+    super(
+      `replay of ${deadLetterQueueName(queue)} stopped after ${replayed} message(s): ${describeError(cause)}; ` +
+        `the message stays in the dead-letter queue`,
+      { cause },
+    );
+    this.name = 'ReplayError';
+  }
+}
+
+/** The broker closed the channel with 404 NOT_FOUND: the queue does not exist. */
+function isNotFound(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 404;
+}
+
+/**
+ * Message counts of the DLQs of `queues` (work queue names, or DLQ names). A DLQ the broker
+ * does not know is reported as not declared; any other failure (a lost connection, a refused
+ * access) is thrown, not mistaken for a missing queue.
+ */
 export async function deadLetterQueues(
   connection: ChannelModel,
   queues: readonly string[],
@@ -49,9 +78,11 @@ export async function deadLetterQueues(
     try {
       const { messageCount } = await channel.checkQueue(dlq);
       result.push({ queue, deadLetterQueue: dlq, messageCount, exists: true });
-      await channel.close();
-    } catch {
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
       result.push({ queue, deadLetterQueue: dlq, messageCount: 0, exists: false });
+    } finally {
+      await channel.close().catch(() => undefined);
     }
   }
   return result;
@@ -109,12 +140,14 @@ export async function peekDeadLetters(
  * acknowledged on the DLQ only after the broker confirmed its copy on the work queue, so a
  * crash in between duplicates a message (which the consumer's inbox absorbs) but never
  * loses one. Only the messages present when the replay starts are taken, so a message that
- * fails again at once is not replayed twice by the same call.
+ * fails again at once is not replayed twice by the same call. If a message cannot be moved
+ * (the work queue was deleted, the broker refused it), it is left in the DLQ and the replay
+ * stops with a `ReplayError` saying how many were moved before.
  */
 export async function replayDeadLetters(
   connection: ChannelModel,
   queue: string,
-  limit = 100,
+  limit = DEFAULT_REPLAY_LIMIT,
 ): Promise<ReplayResult> {
   const workQueue = workQueueOf(queue);
   const dlq = deadLetterQueueName(workQueue);
@@ -140,8 +173,12 @@ export async function replayDeadLetters(
           carriedProperties(message, headers),
         );
       } catch (error) {
-        channel.nack(message, false, true);
-        throw error;
+        try {
+          channel.nack(message, false, true);
+        } catch {
+          // The channel is gone, and with it the fetched message: the broker requeues it.
+        }
+        throw new ReplayError(workQueue, replayed, error);
       }
       channel.ack(message);
       replayed += 1;

@@ -1,26 +1,26 @@
 import { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { EventEnvelope, parseEnvelope } from '@servicedesk/contracts';
-import { Logger, runWithContext, withExtractedTraceContext } from '@servicedesk/platform';
+import {
+  Logger,
+  isConnectionError,
+  quoteIdentifier,
+  runWithContext,
+  withExtractedTraceContext,
+} from '@servicedesk/platform';
 import {
   carriedHeaders,
   carriedProperties,
-  headerNumber,
+  headerCount,
   headerText,
   publishConfirmed,
 } from './amqp-messages';
-import { backoffDelayMs } from './backoff';
+import { backoffDelayMs, backoffLevels } from './backoff';
 import { BrokerConnection } from './broker-connection';
 import { classifyFailure, describeError } from './errors';
 import { ConsumeOutcome, MessagingMetrics } from './metrics';
 import { ConsumerOptions } from './options';
 import { Subscription } from './subscription';
-import {
-  EVENTS_EXCHANGE,
-  Headers,
-  deadLetterQueueName,
-  quoteIdentifier,
-  retryQueueName,
-} from './topology';
+import { EVENTS_EXCHANGE, Headers, deadLetterQueueName, retryQueueName } from './topology';
 import { UnitOfWork } from './unit-of-work';
 
 export interface EventConsumerDependencies {
@@ -44,17 +44,26 @@ interface ActiveConsumer {
  * Declares and consumes the queues of a service's subscriptions.
  *
  * Topology per subscription: the durable work queue `<queue>`, bound to the events exchange
- * for each event type; delay queues `<queue>.retry.<n>` (one per attempt, so that a long
- * delay never holds a short one behind it: RabbitMQ expires messages only at the head of a
- * queue) that dead-letter back to `<queue>` through the default exchange; and `<queue>.dlq`.
+ * for each event type; delay queues `<queue>.retry.<n>` that dead-letter back to `<queue>`
+ * through the default exchange; and `<queue>.dlq`. Delay queue `n` holds the messages waiting
+ * after their n-th failure, so every message in it has the same delay and a long delay never
+ * holds a short one behind it (RabbitMQ expires messages only at the head of a queue). There
+ * is one per attempt, and more if needed to reach `retry.maxMs` (see the database below).
  *
  * Per message: a body that is not a valid envelope is parked at once. Otherwise the inbox
  * row and the handler's effect are written in one transaction, and the message is acked
  * only after the commit. A failed handler is retried with backoff through the delay queues
  * up to `maxAttempts` runs, unless the failure is permanent; then the message is parked
  * with the error, the attempt count and the original routing key. Moving a message to a
- * delay queue or the DLQ is confirmed by the broker before the original is acked, so a
- * crash duplicates at worst (absorbed by the inbox), and nothing is ever requeued in a loop.
+ * delay queue or the DLQ is confirmed by the broker (and routed: a missing queue is a failed
+ * move) before the original is acked, so a crash duplicates at worst (absorbed by the inbox),
+ * and nothing is ever requeued in a loop.
+ *
+ * The database being unreachable is no fault of the message: when a handler fails with a
+ * connection error and a probe confirms that the database cannot be reached, the message
+ * goes through the delay queues without using an attempt, with a backoff that keeps growing
+ * up to `retry.maxMs`, for as long as the outage lasts. (The probe keeps a statement that
+ * times out on its own, while the database answers, from retrying forever.)
  *
  * Within one process, messages of the same aggregate are handled one after the other in
  * delivery order; different aggregates are handled in parallel, up to `prefetch` per queue.
@@ -67,8 +76,12 @@ export class EventConsumer {
   private readonly active = new Map<string, ActiveConsumer>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly aggregateTails = new Map<string, Promise<void>>();
+  /** Delay queues per subscription: one per attempt, and enough for a delay of `retry.maxMs`. */
+  private readonly delayQueues: number;
+  private stopping = false;
 
   constructor(private readonly deps: EventConsumerDependencies) {
+    this.delayQueues = Math.max(deps.options.maxAttempts - 1, backoffLevels(deps.options.retry));
     this.broker = new BrokerConnection({
       url: deps.rabbitmqUrl,
       name: `${deps.service} consumers`,
@@ -96,13 +109,17 @@ export class EventConsumer {
   }
 
   async start(): Promise<void> {
-    if (this.deps.subscriptions.length === 0) return;
+    this.stopping = false;
     await this.recordSubscriptions();
+    if (this.deps.subscriptions.length === 0) return;
     await this.broker.start();
   }
 
   /** Stops taking messages, lets in-flight handlers finish (bounded), then closes the connection. */
   async stop(): Promise<void> {
+    // No reconnection may attach consumers again while the in-flight handlers drain.
+    this.stopping = true;
+    await this.broker.stopReconnecting();
     const consumers = [...this.active.values()];
     this.active.clear();
     await Promise.all(
@@ -134,18 +151,24 @@ export class EventConsumer {
 
   /**
    * The service records the queues it consumes in its own schema, so operator tools can find
-   * every DLQ without a hand-kept list.
+   * every DLQ without a hand-kept list; a queue it no longer declares is forgotten (the schema
+   * is the service's own, so every row in it is one of its queues).
    */
   private async recordSubscriptions(): Promise<void> {
     const { dataSource, options } = this.deps.unitOfWork;
-    for (const subscription of this.deps.subscriptions) {
-      await dataSource.query(
-        `INSERT INTO ${quoteIdentifier(options.schema)}.messaging_subscriptions (queue, events, updated_at)
-         VALUES ($1, $2, now())
-         ON CONFLICT (queue) DO UPDATE SET events = EXCLUDED.events, updated_at = now()`,
-        [subscription.queue, [...subscription.events]],
-      );
-    }
+    const table = `${quoteIdentifier(options.schema)}.messaging_subscriptions`;
+    const queues = this.deps.subscriptions.map((subscription) => subscription.queue);
+    await dataSource.transaction(async (manager) => {
+      await manager.query(`DELETE FROM ${table} WHERE NOT (queue = ANY($1::text[]))`, [queues]);
+      for (const subscription of this.deps.subscriptions) {
+        await manager.query(
+          `INSERT INTO ${table} (queue, events, updated_at)
+           VALUES ($1, $2, now())
+           ON CONFLICT (queue) DO UPDATE SET events = EXCLUDED.events, updated_at = now()`,
+          [subscription.queue, [...subscription.events]],
+        );
+      }
+    });
   }
 
   private async attach(model: ChannelModel): Promise<void> {
@@ -156,6 +179,8 @@ export class EventConsumer {
     await publisher.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true });
     this.publisher = publisher;
     for (const subscription of this.deps.subscriptions) {
+      // A connection made while stopping is closed at once by the broker connection.
+      if (this.stopping) return;
       const channel = await model.createChannel();
       channel.on('error', (error: Error) =>
         this.deps.logger.warn({ err: error, queue: subscription.queue }, 'consumer channel error'),
@@ -187,8 +212,8 @@ export class EventConsumer {
     await channel.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true });
     await channel.assertQueue(queue, { durable: true });
     for (const event of events) await channel.bindQueue(queue, EVENTS_EXCHANGE, event);
-    for (let attempt = 1; attempt < this.deps.options.maxAttempts; attempt++) {
-      await channel.assertQueue(retryQueueName(queue, attempt), {
+    for (let level = 1; level <= this.delayQueues; level++) {
+      await channel.assertQueue(retryQueueName(queue, level), {
         durable: true,
         deadLetterExchange: '',
         deadLetterRoutingKey: queue,
@@ -198,8 +223,13 @@ export class EventConsumer {
   }
 
   private track(work: Promise<void>): void {
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    const tracked: Promise<void> = work
+      .catch((error: unknown) =>
+        // A bug of this class, not of the message: it stays unacknowledged until the channel goes.
+        this.deps.logger.error({ err: error }, 'consumer failed to settle a message'),
+      )
+      .finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
   }
 
   private async receive(
@@ -207,7 +237,7 @@ export class EventConsumer {
     channel: Channel,
     message: ConsumeMessage,
   ): Promise<void> {
-    const attempt = headerNumber(message, Headers.attempt) ?? 1;
+    const attempt = headerCount(message, Headers.attempt) ?? 1;
     const routingKey = headerText(message, Headers.originalRoutingKey) ?? message.fields.routingKey;
     let envelope: EventEnvelope;
     try {
@@ -282,11 +312,33 @@ export class EventConsumer {
     } catch (error) {
       stopTimer();
       const kind = classifyFailure(error);
-      if (kind === 'transient' && attempt < this.deps.options.maxAttempts) {
+      if (kind === 'transient' && (await this.databaseUnavailable(error))) {
+        const unavailable = (headerCount(message, Headers.unavailableRetries) ?? 0) + 1;
+        const delayMs = backoffDelayMs(unavailable, this.deps.options.retry);
+        this.deps.logger.warn(
+          { ...log, err: error, delayMs, unavailableRetries: unavailable },
+          'database unavailable; the message will be retried without using an attempt',
+        );
+        await this.settle(queue, channel, message, () =>
+          this.retry(subscription, message, {
+            error,
+            routingKey,
+            delayMs,
+            level: Math.min(unavailable, this.delayQueues),
+            headers: { [Headers.attempt]: attempt, [Headers.unavailableRetries]: unavailable },
+          }),
+        );
+      } else if (kind === 'transient' && attempt < this.deps.options.maxAttempts) {
         const delayMs = backoffDelayMs(attempt, this.deps.options.retry);
         this.deps.logger.warn({ ...log, err: error, delayMs }, 'handler failed; retrying later');
         await this.settle(queue, channel, message, () =>
-          this.retry(subscription, message, { error, attempt, routingKey, delayMs }),
+          this.retry(subscription, message, {
+            error,
+            routingKey,
+            delayMs,
+            level: attempt,
+            headers: { [Headers.attempt]: attempt + 1 },
+          }),
         );
       } else {
         this.deps.logger.error(
@@ -299,6 +351,21 @@ export class EventConsumer {
           this.deadLetter(subscription, message, { error, attempts: attempt, routingKey }),
         );
       }
+    }
+  }
+
+  /**
+   * Whether a handler failure means the database cannot be reached: a connection error, and
+   * the database does not answer a trivial query either (so a statement that fails on its own,
+   * e.g. by timing out, still uses up the message's attempts).
+   */
+  private async databaseUnavailable(error: unknown): Promise<boolean> {
+    if (!isConnectionError(error)) return false;
+    try {
+      await this.deps.unitOfWork.dataSource.query('SELECT 1');
+      return false;
+    } catch {
+      return true;
     }
   }
 
@@ -344,14 +411,24 @@ export class EventConsumer {
     }
   }
 
+  /**
+   * Sends the message to delay queue `level`, from which it returns to its queue after
+   * `delayMs`, carrying `headers` (its next attempt number) on top of the failure trail.
+   */
   private async retry(
     subscription: Subscription,
     message: ConsumeMessage,
-    failure: { error: unknown; attempt: number; routingKey: string; delayMs: number },
+    failure: {
+      error: unknown;
+      routingKey: string;
+      delayMs: number;
+      level: number;
+      headers: Record<string, number>;
+    },
   ): Promise<ConsumeOutcome> {
     const publisher = this.requirePublisher();
     const headers = carriedHeaders(message, {
-      [Headers.attempt]: failure.attempt + 1,
+      ...failure.headers,
       [Headers.originalRoutingKey]: failure.routingKey,
       [Headers.firstFailedAt]:
         headerText(message, Headers.firstFailedAt) ?? new Date().toISOString(),
@@ -360,7 +437,7 @@ export class EventConsumer {
     await publishConfirmed(
       publisher,
       '',
-      retryQueueName(subscription.queue, failure.attempt),
+      retryQueueName(subscription.queue, failure.level),
       message.content,
       carriedProperties(message, headers, { expiration: String(failure.delayMs) }),
     );

@@ -1,9 +1,10 @@
 import { ChannelModel, connect } from 'amqplib';
 import { Inject, Injectable } from '@nestjs/common';
-import { BadUserInputError, ServiceUnavailableError } from '@servicedesk/platform';
+import { BadUserInputError, ConflictError, ServiceUnavailableError } from '@servicedesk/platform';
 import {
   DeadLetter,
   DeadLetterQueueInfo,
+  ReplayError,
   ReplayResult,
   deadLetterQueues,
   peekDeadLetters,
@@ -60,9 +61,16 @@ export class MessagingOperations {
     return this.withBroker((connection) => peekDeadLetters(connection, own, checkLimit(limit)));
   }
 
+  /** Throws CONFLICT when a message cannot be moved back (it stays parked; the error says why). */
   replayDeadLetters(queue: string, limit: number): Promise<ReplayResult> {
     const own = this.ownQueue(queue);
-    return this.withBroker((connection) => replayDeadLetters(connection, own, checkLimit(limit)));
+    const checked = checkLimit(limit);
+    return this.withBroker((connection) =>
+      replayDeadLetters(connection, own, checked).catch((error: unknown) => {
+        if (error instanceof ReplayError) throw new ConflictError(error.message);
+        throw error;
+      }),
+    );
   }
 
   private ownQueue(queue: string): string {

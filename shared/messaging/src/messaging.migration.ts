@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { outboxChannel, quoteIdentifier } from './topology';
+import { quoteIdentifier } from '@servicedesk/platform';
+import { outboxChannel } from './topology';
 
 const MIGRATION_NAME = 'MessagingTables1763942400000';
 

@@ -108,12 +108,6 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
     await this.relay?.stop();
   }
 
-  /** Publishes whatever is pending now (normally the LISTEN/NOTIFY wake-up does it). */
-  async flushOutbox(): Promise<void> {
-    this.relay?.wake();
-    await this.relay?.idle();
-  }
-
   private subscriptions() {
     return this.options.subscriptions ?? [];
   }

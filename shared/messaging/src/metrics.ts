@@ -1,7 +1,47 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Logger, singleMetric } from '@servicedesk/platform';
+import { OutboxBacklog } from './outbox-operations';
 
-function getOrCreate<M>(registry: Registry, name: string, create: () => M): M {
-  return (registry.getSingleMetric(name) as M | undefined) ?? create();
+/**
+ * Reads the outbox backlog for the gauges of one registry when it is scraped. The three
+ * gauges are collected concurrently and share one query. Kept per registry, because the
+ * gauges are (a second MessagingMetrics on the same registry gets the same gauges).
+ */
+class BacklogReader {
+  private source: (() => Promise<OutboxBacklog>) | undefined;
+  private logger: Logger | undefined;
+  private reading: Promise<OutboxBacklog | undefined> | undefined;
+
+  observe(source: () => Promise<OutboxBacklog>, logger: Logger): void {
+    this.source = source;
+    this.logger = logger;
+  }
+
+  /** The backlog now, or undefined (the gauges keep their last values) when it cannot be read. */
+  read(): Promise<OutboxBacklog | undefined> {
+    const source = this.source;
+    if (!source) return Promise.resolve(undefined);
+    this.reading ??= source()
+      .catch((error: unknown) => {
+        this.logger?.warn({ err: error }, 'cannot read the outbox backlog for the metrics');
+        return undefined;
+      })
+      .finally(() => {
+        this.reading = undefined;
+      });
+    return this.reading;
+  }
+}
+
+const backlogReaders = new WeakMap<Registry, BacklogReader>();
+
+function backlogReaderOf(registry: Registry): BacklogReader {
+  let reader = backlogReaders.get(registry);
+  if (!reader) {
+    reader = new BacklogReader();
+    backlogReaders.set(registry, reader);
+  }
+  return reader;
 }
 
 /** The messaging metrics of one service, on that service's registry. */
@@ -12,10 +52,30 @@ export class MessagingMetrics {
   readonly outboxPending: Gauge;
   readonly outboxOldestPendingAge: Gauge;
   readonly outboxFailed: Gauge;
+  private readonly backlog: BacklogReader;
 
   constructor(readonly registry: Registry = new Registry()) {
     const registers = [registry];
-    this.published = getOrCreate(
+    const reader = backlogReaderOf(registry);
+    this.backlog = reader;
+    /** A gauge whose value is read from the backlog when the registry is scraped. */
+    const backlogGauge = (name: string, help: string, value: (backlog: OutboxBacklog) => number) =>
+      singleMetric(
+        registry,
+        name,
+        () =>
+          new Gauge({
+            name,
+            help,
+            registers,
+            async collect() {
+              const current = await reader.read();
+              if (current) this.set(value(current));
+            },
+          }),
+      );
+
+    this.published = singleMetric(
       registry,
       'messaging_published_total',
       () =>
@@ -26,7 +86,7 @@ export class MessagingMetrics {
           registers,
         }),
     );
-    this.consumed = getOrCreate(
+    this.consumed = singleMetric(
       registry,
       'messaging_consumed_total',
       () =>
@@ -37,7 +97,7 @@ export class MessagingMetrics {
           registers,
         }),
     );
-    this.handlerDuration = getOrCreate(
+    this.handlerDuration = singleMetric(
       registry,
       'messaging_handler_duration_seconds',
       () =>
@@ -49,36 +109,30 @@ export class MessagingMetrics {
           registers,
         }),
     );
-    this.outboxPending = getOrCreate(
-      registry,
+    this.outboxPending = backlogGauge(
       'outbox_pending',
-      () =>
-        new Gauge({
-          name: 'outbox_pending',
-          help: 'Outbox rows waiting to be published',
-          registers,
-        }),
+      'Outbox rows waiting to be published',
+      (current) => current.pending,
     );
-    this.outboxOldestPendingAge = getOrCreate(
-      registry,
+    this.outboxOldestPendingAge = backlogGauge(
       'outbox_oldest_pending_age_seconds',
-      () =>
-        new Gauge({
-          name: 'outbox_oldest_pending_age_seconds',
-          help: 'Age of the oldest outbox row waiting to be published (0 when none)',
-          registers,
-        }),
+      'Age of the oldest outbox row waiting to be published (0 when none)',
+      (current) => current.oldestPendingAgeSeconds ?? 0,
     );
-    this.outboxFailed = getOrCreate(
-      registry,
+    this.outboxFailed = backlogGauge(
       'outbox_failed',
-      () =>
-        new Gauge({
-          name: 'outbox_failed',
-          help: 'Outbox rows parked after too many failed publishes',
-          registers,
-        }),
+      'Outbox rows parked after too many failed publishes',
+      (current) => current.failed,
     );
+  }
+
+  /**
+   * Makes the outbox gauges read `source` (one cheap query) whenever the registry is scraped,
+   * so keeping them current costs nothing between scrapes. A failed read is logged and leaves
+   * the last values.
+   */
+  observeOutbox(source: () => Promise<OutboxBacklog>, logger: Logger): void {
+    this.backlog.observe(source, logger);
   }
 }
 

@@ -1,10 +1,8 @@
 import { Inject, Type } from '@nestjs/common';
 import { Args, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { requireRole } from '@servicedesk/platform';
-import { DeadLetter, ReplayResult } from './dead-letter-operations';
+import { DEFAULT_REPLAY_LIMIT, DeadLetter, ReplayResult } from './dead-letter-operations';
 import { MessagingOperations } from './messaging-operations';
-
-const DEFAULT_REPLAY_LIMIT = 100;
 
 function capitalized(service: string): string {
   return service.charAt(0).toUpperCase() + service.slice(1);
@@ -86,7 +84,7 @@ extend type Query {
 }
 
 extend type Mutation {
-  """Moves parked messages of one of this service's queues back to it, oldest first (default 100)."""
+  """Moves parked messages of one of this service's queues back to it, oldest first (default ${DEFAULT_REPLAY_LIMIT})."""
   ${fields.replay}(queue: String!, limit: Int): ReplayResult!
   """Gives every parked outbox event a fresh attempt budget; returns how many."""
   ${fields.retryOutbox}: Int!

@@ -1,7 +1,6 @@
 import { Client, ClientConfig } from 'pg';
-import { Logger } from '@servicedesk/platform';
+import { Logger, quoteIdentifier } from '@servicedesk/platform';
 import { BackoffPolicy, backoffDelayMs } from './backoff';
-import { quoteIdentifier } from './topology';
 
 export interface OutboxListenerOptions {
   connection: ClientConfig;
@@ -24,10 +23,6 @@ export class OutboxListener {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: OutboxListenerOptions) {}
-
-  get listening(): boolean {
-    return this.client !== undefined;
-  }
 
   async start(): Promise<void> {
     this.stopped = false;

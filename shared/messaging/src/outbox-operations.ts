@@ -1,4 +1,5 @@
-import { outboxChannel, quoteIdentifier } from './topology';
+import { quoteIdentifier } from '@servicedesk/platform';
+import { outboxChannel } from './topology';
 
 /** Anything that runs SQL and returns rows: a TypeORM DataSource or EntityManager, or a wrapped pg client. */
 export interface SqlRunner {
@@ -7,40 +8,59 @@ export interface SqlRunner {
   query(sql: string, parameters?: unknown[]): Promise<any>;
 }
 
-export interface OutboxStatusReport {
+/** What the backlog gauges show: cheap to compute (partial indexes on PENDING and FAILED rows). */
+export interface OutboxBacklog {
   pending: number;
   failed: number;
-  published: number;
   /** Age of the oldest PENDING row, null when nothing is pending. */
   oldestPendingAgeSeconds: number | null;
-  /** When the earliest postponed PENDING row becomes due, relative to now; null if none. */
-  nextAttemptInMs: number | null;
 }
 
-/** The backlog of one service's outbox, as an operator (or the relay's gauges) sees it. */
-export async function outboxStatus(db: SqlRunner, schema: string): Promise<OutboxStatusReport> {
+export async function outboxBacklog(db: SqlRunner, schema: string): Promise<OutboxBacklog> {
   const table = `${quoteIdentifier(schema)}.outbox`;
   const [row] = await db.query(
     `SELECT
        (SELECT count(*) FROM ${table} WHERE status = 'PENDING')::int AS pending,
        (SELECT count(*) FROM ${table} WHERE status = 'FAILED')::int AS failed,
-       (SELECT count(*) FROM ${table} WHERE status = 'PUBLISHED')::int AS published,
-       (SELECT extract(epoch FROM now() - min(created_at)) FROM ${table} WHERE status = 'PENDING')::float8 AS oldest,
-       (SELECT extract(epoch FROM min(next_attempt_at) - now()) * 1000 FROM ${table}
-         WHERE status = 'PENDING' AND next_attempt_at > now())::float8 AS next_ms`,
+       (SELECT extract(epoch FROM now() - min(created_at)) FROM ${table} WHERE status = 'PENDING')::float8 AS oldest`,
   );
   return {
     pending: row.pending,
     failed: row.failed,
-    published: row.published,
     oldestPendingAgeSeconds: row.oldest === null ? null : Math.max(0, row.oldest),
+  };
+}
+
+export interface OutboxStatusReport extends OutboxBacklog {
+  /** PUBLISHED rows still kept (for the retention period). */
+  published: number;
+  /** When the earliest postponed PENDING row becomes due, relative to now; null if none. */
+  nextAttemptInMs: number | null;
+}
+
+/** The backlog of one service's outbox, as an operator sees it. */
+export async function outboxStatus(db: SqlRunner, schema: string): Promise<OutboxStatusReport> {
+  const table = `${quoteIdentifier(schema)}.outbox`;
+  const backlog = await outboxBacklog(db, schema);
+  const [row] = await db.query(
+    `SELECT
+       (SELECT count(*) FROM ${table} WHERE status = 'PUBLISHED')::int AS published,
+       (SELECT extract(epoch FROM min(next_attempt_at) - now()) * 1000 FROM ${table}
+         WHERE status = 'PENDING' AND next_attempt_at > now())::float8 AS next_ms`,
+  );
+  return {
+    pending: backlog.pending,
+    failed: backlog.failed,
+    published: row.published,
+    oldestPendingAgeSeconds: backlog.oldestPendingAgeSeconds,
     nextAttemptInMs: row.next_ms === null ? null : Math.ceil(row.next_ms),
   };
 }
 
 /**
  * Puts every parked (FAILED) row back in the queue with a fresh attempt budget and wakes the
- * relay. Returns how many rows were retried.
+ * relay. Returns how many rows were retried. The later rows of their aggregates, held back
+ * behind them, are then published after them, in order.
  */
 export async function retryFailedOutbox(db: SqlRunner, schema: string): Promise<number> {
   const table = `${quoteIdentifier(schema)}.outbox`;

@@ -1,16 +1,17 @@
-import { ChannelModel, ConfirmChannel, Message } from 'amqplib';
+import { ChannelModel, ConfirmChannel } from 'amqplib';
 import { ClientConfig } from 'pg';
 import { DataSource, QueryRunner } from 'typeorm';
 import { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
-import { Logger } from '@servicedesk/platform';
+import { Logger, quoteIdentifier } from '@servicedesk/platform';
+import { ConfirmTimeoutError, UnroutableError, publishConfirmed } from './amqp-messages';
 import { backoffDelayMs } from './backoff';
 import { BrokerConnection } from './broker-connection';
 import { describeError } from './errors';
 import { MessagingMetrics } from './metrics';
 import { OutboxListener } from './outbox-listener';
 import { RelayOptions } from './options';
-import { outboxStatus } from './outbox-operations';
-import { EVENTS_EXCHANGE, Headers, outboxChannel, quoteIdentifier } from './topology';
+import { outboxBacklog } from './outbox-operations';
+import { EVENTS_EXCHANGE, Headers, outboxChannel } from './topology';
 
 export interface OutboxRelayDependencies {
   dataSource: DataSource;
@@ -37,8 +38,6 @@ interface OutboxRow {
 type PublishOutcome =
   { kind: 'published' } | { kind: 'refused'; error: string } | { kind: 'lost'; error: string };
 
-class BrokerUnavailable extends Error {}
-
 /**
  * Publishes a service's outbox to RabbitMQ.
  *
@@ -53,7 +52,10 @@ class BrokerUnavailable extends Error {}
  *
  * Order: rows are read by `seq`; the rows of one aggregate are published one at a time, each
  * after the previous one's confirm, and the first failure stops that aggregate for the round
- * (and until its retry is due). Different aggregates are published in parallel.
+ * (and until its retry is due). Different aggregates are published in parallel. A row parked
+ * as FAILED holds back every later row of its aggregate until an operator retries it (`outbox
+ * retry-failed`, or the service's retry…FailedOutbox mutation; visible as failed > 0 in `outbox
+ * status` and the `outbox_failed` gauge): they are then published after it, in order.
  *
  * Delivery: a row is marked PUBLISHED only in the same transaction, after its confirm arrived
  * and it was not returned as unroutable (`mandatory`). If the process dies in between, the
@@ -61,11 +63,13 @@ class BrokerUnavailable extends Error {}
  * refusal by the broker (returned, nacked) costs the row an attempt and reschedules it with
  * backoff, and after `maxAttempts` parks it as FAILED for an operator; a lost connection
  * costs nothing: the rows wait, the connection is re-established, and they are published.
+ *
+ * Cost: a wake-up costs one round (and, only when rows were postponed, a query for when the
+ * first of them is due). The backlog gauges are computed by the metrics scrape, not here.
  */
 export class OutboxRelay {
   private readonly broker: BrokerConnection;
   private channel: ConfirmChannel | null = null;
-  private readonly returned = new Set<string>();
   private readonly table: string;
   private listener: OutboxListener | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -74,9 +78,15 @@ export class OutboxRelay {
   private draining: Promise<void> | undefined;
   private stopped = true;
   private lastCleanupAt = 0;
+  /**
+   * Whether rows may be postponed to a time the due timer does not know of: some were
+   * rescheduled, or the timer fired (there may be more after the one it was set for).
+   */
+  private dueUnknown = true;
 
   constructor(private readonly deps: OutboxRelayDependencies) {
     this.table = `${quoteIdentifier(deps.schema)}.outbox`;
+    deps.metrics.observeOutbox(() => outboxBacklog(deps.dataSource, deps.schema), deps.logger);
     this.broker = new BrokerConnection({
       url: deps.rabbitmqUrl,
       name: `${deps.service} outbox relay`,
@@ -100,8 +110,9 @@ export class OutboxRelay {
   async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
+    this.dueUnknown = true;
     this.listener = new OutboxListener({
-      connection: listenerConnection(this.deps.dataSource),
+      connection: listenerConnection(this.deps.dataSource, this.deps.service),
       channel: outboxChannel(this.deps.schema),
       logger: this.deps.logger,
       reconnect: this.deps.options.reconnect,
@@ -145,7 +156,8 @@ export class OutboxRelay {
           const { read, full, brokerLost } = await this.round();
           if (brokerLost || !full || read === 0 || this.stopped) break;
         }
-        await this.refreshBacklog();
+        await this.deleteOldPublishedRows();
+        await this.scheduleDue();
       } catch (error) {
         // Database trouble: the next poll (or notification) tries again.
         this.deps.logger.error(
@@ -193,8 +205,8 @@ export class OutboxRelay {
   }
 
   /**
-   * Due PENDING rows by seq, leaving out every row that has an earlier PENDING row of its
-   * aggregate still waiting for its retry: those must not overtake it.
+   * Due PENDING rows by seq, leaving out every row that has an earlier row of its aggregate
+   * still waiting for its retry or parked as FAILED: those must not overtake it.
    */
   private readBatch(runner: QueryRunner): Promise<OutboxRow[]> {
     return runner.query(
@@ -204,11 +216,10 @@ export class OutboxRelay {
           AND o.next_attempt_at <= now()
           AND NOT EXISTS (
                 SELECT 1 FROM ${this.table} p
-                 WHERE p.status = 'PENDING'
-                   AND p.aggregate_type = o.aggregate_type
+                 WHERE p.aggregate_type = o.aggregate_type
                    AND p.aggregate_id = o.aggregate_id
                    AND p.seq < o.seq
-                   AND p.next_attempt_at > now())
+                   AND (p.status = 'FAILED' OR (p.status = 'PENDING' AND p.next_attempt_at > now())))
         ORDER BY o.seq
         LIMIT $1`,
       [this.deps.options.batchSize],
@@ -243,62 +254,45 @@ export class OutboxRelay {
     const occurredAt = Date.parse(String(row.envelope.occurredAt));
     const correlationId = String(row.envelope.correlationId ?? '');
     try {
-      await this.confirmed(channel, row.event_type, Buffer.from(JSON.stringify(row.envelope)), {
-        mandatory: true,
-        persistent: true,
-        messageId: row.id,
-        type: row.event_type,
-        contentType: 'application/json',
-        timestamp: Math.floor((Number.isNaN(occurredAt) ? Date.now() : occurredAt) / 1000),
-        appId: this.deps.service,
-        headers: { ...row.headers, [Headers.correlationId]: correlationId },
-      });
+      await publishConfirmed(
+        channel,
+        EVENTS_EXCHANGE,
+        row.event_type,
+        Buffer.from(JSON.stringify(row.envelope)),
+        {
+          persistent: true,
+          messageId: row.id,
+          type: row.event_type,
+          contentType: 'application/json',
+          timestamp: Math.floor((Number.isNaN(occurredAt) ? Date.now() : occurredAt) / 1000),
+          appId: this.deps.service,
+          headers: { ...row.headers, [Headers.correlationId]: correlationId },
+        },
+        this.deps.options.confirmTimeoutMs,
+      );
     } catch (error) {
-      if (error instanceof BrokerUnavailable) return { kind: 'lost', error: error.message };
+      if (error instanceof UnroutableError) {
+        return {
+          kind: 'refused',
+          error: `unroutable: no queue is bound to ${EVENTS_EXCHANGE} for ${row.event_type}`,
+        };
+      }
+      // A nack on a channel that is still ours is the broker refusing the message; anything
+      // else (silence, a closed channel) is the connection going away.
+      if (
+        error instanceof ConfirmTimeoutError ||
+        this.channel !== channel ||
+        /closed/i.test(describeError(error))
+      ) {
+        return { kind: 'lost', error: describeError(error) };
+      }
       return { kind: 'refused', error: `broker refused the message: ${describeError(error)}` };
-    }
-    if (this.returned.delete(row.id)) {
-      return {
-        kind: 'refused',
-        error: `unroutable: no queue is bound to ${EVENTS_EXCHANGE} for ${row.event_type}`,
-      };
     }
     this.deps.logger.debug(
       { eventId: row.id, eventType: row.event_type, correlationId },
       'event published',
     );
     return { kind: 'published' };
-  }
-
-  /** Publishes and resolves on the broker's ack; BrokerUnavailable when the channel dies or stays silent. */
-  private confirmed(
-    channel: ConfirmChannel,
-    routingKey: string,
-    body: Buffer,
-    properties: Parameters<ConfirmChannel['publish']>[3],
-  ): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new BrokerUnavailable(`no confirm within ${this.deps.options.confirmTimeoutMs} ms`),
-          ),
-        this.deps.options.confirmTimeoutMs,
-      );
-      try {
-        channel.publish(EVENTS_EXCHANGE, routingKey, body, properties, (error) => {
-          clearTimeout(timer);
-          if (!error) resolve();
-          else if (this.channel !== channel || /closed/i.test(describeError(error))) {
-            reject(new BrokerUnavailable(describeError(error)));
-          } else reject(error);
-        });
-      } catch (error) {
-        // publish throws synchronously once the channel is closed.
-        clearTimeout(timer);
-        reject(new BrokerUnavailable(describeError(error)));
-      }
-    });
   }
 
   private async record(
@@ -323,6 +317,7 @@ export class OutboxRelay {
       if (outcome?.kind !== 'refused') continue;
       const attempts = row.attempts + 1;
       const parked = attempts >= maxAttempts;
+      if (!parked) this.dueUnknown = true;
       await runner.query(
         `UPDATE ${this.table}
             SET attempts = $2, last_error = $3, status = $4,
@@ -352,18 +347,28 @@ export class OutboxRelay {
     }
   }
 
-  /** Updates the backlog gauges and wakes up again when the earliest postponed row is due. */
-  private async refreshBacklog(): Promise<void> {
-    await this.deleteOldPublishedRows();
-    const status = await outboxStatus(this.deps.dataSource, this.deps.schema);
-    this.deps.metrics.outboxPending.set(status.pending);
-    this.deps.metrics.outboxFailed.set(status.failed);
-    this.deps.metrics.outboxOldestPendingAge.set(status.oldestPendingAgeSeconds ?? 0);
+  /**
+   * Wakes the relay when the earliest postponed row is due (at the latest after a poll
+   * interval). Asks the database only when that time may have changed: a round postponed
+   * rows, or the previous due time has passed; otherwise the timer set then still holds.
+   */
+  private async scheduleDue(): Promise<void> {
+    if (!this.dueUnknown) return;
+    const [{ next_ms: nextMs }]: Array<{ next_ms: number | null }> =
+      await this.deps.dataSource.query(
+        `SELECT (extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS next_ms
+           FROM ${this.table} WHERE status = 'PENDING' AND next_attempt_at > now()`,
+      );
+    this.dueUnknown = false;
     clearTimeout(this.dueTimer);
-    if (status.nextAttemptInMs !== null && !this.stopped) {
-      const delay = Math.min(Math.max(status.nextAttemptInMs, 0), this.deps.options.pollIntervalMs);
-      this.dueTimer = setTimeout(() => this.wake(), delay);
-    }
+    this.dueTimer = undefined;
+    if (nextMs === null || this.stopped) return;
+    const delay = Math.min(Math.max(Math.ceil(nextMs), 0), this.deps.options.pollIntervalMs);
+    this.dueTimer = setTimeout(() => {
+      this.dueTimer = undefined;
+      this.dueUnknown = true;
+      this.wake();
+    }, delay);
   }
 
   /**
@@ -385,14 +390,9 @@ export class OutboxRelay {
 
   private async openChannel(model: ChannelModel): Promise<void> {
     const channel = await model.createConfirmChannel();
-    this.returned.clear();
     channel.on('error', (error: Error) =>
       this.deps.logger.warn({ err: error }, 'relay channel error'),
     );
-    channel.on('return', (message: Message) => {
-      const id = message.properties.messageId;
-      if (typeof id === 'string') this.returned.add(id);
-    });
     channel.once('close', () => {
       if (this.channel !== channel) return;
       this.channel = null;
@@ -411,7 +411,8 @@ const CLEANUP_BATCH = 10_000;
 /** First key of the relay's advisory lock; the second is the hash of the schema. */
 const RELAY_LOCK_CLASS = 0x5d0b;
 
-function listenerConnection(dataSource: DataSource): ClientConfig {
+/** The LISTEN session's settings: the DataSource's server, named after the service in pg_stat_activity. */
+function listenerConnection(dataSource: DataSource, service: string): ClientConfig {
   const options = dataSource.options as PostgresConnectionOptions;
   return {
     connectionString: options.url,
@@ -420,6 +421,9 @@ function listenerConnection(dataSource: DataSource): ClientConfig {
     user: options.username,
     password: typeof options.password === 'string' ? options.password : undefined,
     database: options.database,
-    application_name: `outbox-listener`,
+    application_name: `${service} outbox listener`,
+    // The session mostly sits idle waiting for notifications: without keepalives a peer that
+    // vanished (a failover, a dropped NAT entry) would go unnoticed and wake-ups would be lost.
+    keepAlive: true,
   };
 }

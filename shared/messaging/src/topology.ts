@@ -1,9 +1,12 @@
 /** The one topic exchange every event goes through; routing key = event type. */
 export const EVENTS_EXCHANGE = 'servicedesk.events';
 
-/** Delay queue a message waits in after its `attempt`-th failure, before going back to `queue`. */
-export function retryQueueName(queue: string, attempt: number): string {
-  return `${queue}.retry.${attempt}`;
+/**
+ * Delay queue `level` of `queue`: where a message waits after its level-th (consecutive)
+ * failure before going back to `queue`, so that all the messages in it have the same delay.
+ */
+export function retryQueueName(queue: string, level: number): string {
+  return `${queue}.retry.${level}`;
 }
 
 export function deadLetterQueueName(queue: string): string {
@@ -20,11 +23,6 @@ export function outboxChannel(schema: string): string {
   return `outbox_${schema}`;
 }
 
-/** Double-quotes an SQL identifier (schemas such as `user` are reserved words). */
-export function quoteIdentifier(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
-}
-
 /** AMQP headers the consumers and the operations tools read and write. */
 export const Headers = {
   correlationId: 'x-correlation-id',
@@ -37,4 +35,6 @@ export const Headers = {
   attempts: 'x-attempts',
   failedAt: 'x-failed-at',
   consumer: 'x-consumer',
+  /** Consecutive times the message found the database unavailable (those cost no attempt). */
+  unavailableRetries: 'x-unavailable-retries',
 } as const;

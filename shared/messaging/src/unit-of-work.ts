@@ -2,9 +2,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource, EntityManager } from 'typeorm';
 import { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
 import { EventEnvelope, EventType } from '@servicedesk/contracts';
-import { currentContext, injectTraceHeaders } from '@servicedesk/platform';
+import { currentContext, quoteIdentifier } from '@servicedesk/platform';
 import { NewEvent, buildEnvelope } from './envelope';
-import { quoteIdentifier } from './topology';
+import { messageTraceHeaders } from './trace-context';
 
 /** A database transaction in progress, the only place where events can be emitted. */
 export interface Tx {
@@ -26,7 +26,7 @@ export interface UnitOfWorkOptions {
 }
 
 class TransactionScope implements Tx {
-  private finished = false;
+  private done = false;
 
   constructor(
     readonly manager: EntityManager,
@@ -34,7 +34,7 @@ class TransactionScope implements Tx {
   ) {}
 
   async emit<T extends EventType>(event: NewEvent<T>): Promise<EventEnvelope<T>> {
-    if (this.finished) {
+    if (this.done) {
       throw new Error(`cannot emit ${event.type}: its unit of work has already finished`);
     }
     const envelope = buildEnvelope(event, {
@@ -51,14 +51,19 @@ class TransactionScope implements Tx {
         envelope.aggregateId,
         envelope.type,
         JSON.stringify(envelope),
-        JSON.stringify(injectTraceHeaders()),
+        JSON.stringify(messageTraceHeaders()),
       ],
     );
     return envelope;
   }
 
+  /** True once the work of its `run` has returned or thrown (its transaction is over or ending). */
+  get finished(): boolean {
+    return this.done;
+  }
+
   finish(): void {
-    this.finished = true;
+    this.done = true;
   }
 }
 
@@ -69,6 +74,9 @@ class TransactionScope implements Tx {
  *
  * A `run` inside another `run` of the same unit of work joins the outer transaction, so
  * service methods compose without opening a second connection that would wait on the first.
+ * Only while the outer work is still running, though: async work started inside a `run` that
+ * calls `run` after it has finished (a fire-and-forget task, a timer) gets its own
+ * transaction instead of joining one that has already committed or rolled back.
  */
 export class UnitOfWork {
   private readonly active = new AsyncLocalStorage<TransactionScope>();
@@ -83,7 +91,7 @@ export class UnitOfWork {
     options: { isolation?: IsolationLevel } = {},
   ): Promise<T> {
     const outer = this.active.getStore();
-    if (outer) return work(outer);
+    if (outer && !outer.finished) return work(outer);
     const transaction = (manager: EntityManager) => {
       const scope = new TransactionScope(manager, this.options);
       return this.active.run(scope, async () => {

@@ -1,12 +1,15 @@
-import { ChannelModel } from 'amqplib';
+import { ChannelModel, connect } from 'amqplib';
 import { EventEnvelope } from '@servicedesk/contracts';
 import { EventPublisher, anEvent, waitFor } from '@servicedesk/testing';
 import {
+  EVENTS_EXCHANGE,
   EventConsumer,
   EventHandler,
   MessagingMetrics,
   PermanentError,
+  ReplayError,
   TransientError,
+  deadLetterQueueName,
   deadLetterQueues,
   peekDeadLetters,
   replayDeadLetters,
@@ -203,6 +206,88 @@ describe('consumer: retries, dead letters and replay', () => {
     expect(result).toEqual({ queue: QUEUE, replayed: parked });
     await waitFor(async () => (await harness.effectCount(envelope.id)) === 1, {
       description: 'the replayed message to be applied',
+    });
+    expect(handler.callCount(envelope.aggregateId)).toBe(2);
+  });
+
+  it('takes a nonsense attempt number in the headers for a first attempt', async () => {
+    const envelopes = [0, -1, 1.5].map((attempt) => ({
+      attempt,
+      envelope: anEnvelope({ failures: 1, error: () => new TransientError('database busy') }),
+    }));
+
+    for (const { attempt, envelope } of envelopes) {
+      publisher.channel.publish(
+        EVENTS_EXCHANGE,
+        envelope.type,
+        Buffer.from(JSON.stringify(envelope)),
+        { messageId: envelope.id, persistent: true, headers: { 'x-attempt': attempt } },
+      );
+    }
+    await publisher.channel.waitForConfirms();
+
+    for (const { envelope } of envelopes) {
+      await waitFor(async () => (await harness.effectCount(envelope.id)) === 1, {
+        description: 'the message to be retried once, then applied',
+      });
+      expect(handler.callCount(envelope.aggregateId)).toBe(2);
+    }
+  });
+
+  it('reports a DLQ it cannot look at as an error, not as a queue never declared', async () => {
+    const queue = 'messaging-test.locked';
+    const owner = await connect(harness.vhost.url);
+    try {
+      const channel = await owner.createChannel();
+      // Another connection's exclusive queue: the broker refuses access (405), it is not missing.
+      await channel.assertQueue(deadLetterQueueName(queue), { exclusive: true });
+
+      await expect(deadLetterQueues(broker, [queue])).rejects.toMatchObject({ code: 405 });
+      expect(await deadLetterQueues(broker, ['messaging-test.never-declared'])).toEqual([
+        expect.objectContaining({ exists: false, messageCount: 0 }),
+      ]);
+    } finally {
+      await owner.close();
+    }
+  });
+
+  it('leaves a message in the DLQ and reports the failure when its work queue is gone', async () => {
+    const queue = 'messaging-test.deleted';
+    const channel = await broker.createChannel();
+    await channel.assertQueue(deadLetterQueueName(queue), { durable: true });
+    const envelope = anEvent('user.registered');
+    channel.sendToQueue(deadLetterQueueName(queue), Buffer.from(JSON.stringify(envelope)), {
+      messageId: envelope.id,
+      persistent: true,
+    });
+    await waitFor(
+      async () => (await channel.checkQueue(deadLetterQueueName(queue))).messageCount === 1,
+      {
+        description: 'the message in the DLQ',
+      },
+    );
+
+    const replay = replayDeadLetters(broker, queue, 10);
+
+    await expect(replay).rejects.toThrow(ReplayError);
+    await expect(replay).rejects.toThrow(
+      /after 0 message\(s\).*there is no queue messaging-test\.deleted/,
+    );
+    expect((await channel.checkQueue(deadLetterQueueName(queue))).messageCount).toBe(1);
+    await channel.close();
+  });
+
+  // Last: the failed move makes the consumer reconnect.
+  it('keeps a failed message when its delay queue is gone, and handles it again', async () => {
+    const channel = await broker.createChannel();
+    await channel.deleteQueue(retryQueueName(QUEUE, 1));
+    await channel.close();
+    const envelope = anEnvelope({ failures: 1, error: () => new TransientError('database busy') });
+
+    await publisher.publish(envelope);
+
+    await waitFor(async () => (await harness.effectCount(envelope.id)) === 1, {
+      description: 'the message to be redelivered and applied',
     });
     expect(handler.callCount(envelope.aggregateId)).toBe(2);
   });

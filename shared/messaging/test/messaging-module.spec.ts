@@ -23,7 +23,6 @@ import {
   Tx,
   UnitOfWork,
   createOperationsResolver,
-  messagingEntities,
   operationsTypeDefs,
 } from '@servicedesk/messaging';
 import { aUserRegistered } from './support/events';
@@ -98,7 +97,7 @@ function appModule(databaseUrl: string, rabbitmqUrl: string): DynamicModule {
         createDataSource({
           url: databaseUrl,
           schema: TEST_SCHEMA,
-          entities: messagingEntities,
+          entities: [],
           migrations: [],
           logger,
           registry,

@@ -2,14 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { ContractViolationError } from '@servicedesk/contracts';
 import { waitFor } from '@servicedesk/testing';
 import { UnitOfWork, outboxStatus, retryFailedOutbox } from '@servicedesk/messaging';
-import { aUserRegistered } from './support/events';
+import { aStatusChange, aUserRegistered, anSlaBreach } from './support/events';
 import {
   MessagingHarness,
   TEST_SCHEMA,
+  TEST_SERVICE,
   counterValue,
   drained,
   insertAggregate,
 } from './support/messaging-harness';
+
+/** W3C trace context: version 00, a trace id and a span id that are not all zeros, flags. */
+const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /** Writes a state change and its event in one unit of work; returns the event id. */
 async function registerUser(
@@ -63,6 +67,33 @@ describe('outbox relay: delivery', () => {
     expect(
       await counterValue(metrics, 'messaging_published_total', { type: 'user.registered' }),
     ).toBeGreaterThanOrEqual(1);
+    await relay.stop();
+  });
+
+  it('gives every message a traceparent, even with no tracing running', async () => {
+    const recorder = await harness.recordingQueue(['user.registered']);
+    const { relay } = await harness.startRelay();
+
+    const eventId = await registerUser(harness.unitOfWork());
+
+    const message = await waitFor(
+      () => recorder.received.find((m) => m.properties.messageId === eventId),
+      { description: 'the event to be consumed' },
+    );
+    expect(message.properties.headers?.traceparent).toMatch(TRACEPARENT);
+    await relay.stop();
+  });
+
+  it('names its LISTEN session after the service', async () => {
+    const { relay } = await harness.startRelay();
+
+    const sessions: Array<{ application_name: string }> = await harness.dataSource.query(
+      `SELECT application_name FROM pg_stat_activity WHERE datname = current_database()`,
+    );
+
+    expect(sessions.map((session) => session.application_name)).toContain(
+      `${TEST_SERVICE} outbox listener`,
+    );
     await relay.stop();
   });
 
@@ -120,6 +151,22 @@ describe('outbox relay: delivery', () => {
     await expect(leaked!.emit(aUserRegistered())).rejects.toThrow(/already finished/);
   });
 
+  it('gives async work that outlives its unit of work a transaction of its own', async () => {
+    const uow = harness.unitOfWork();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let later: Promise<string> | undefined;
+
+    await uow.run(async () => {
+      // Started inside the unit of work, runs after it has committed.
+      later = released.then(() => uow.run(async (tx) => (await tx.emit(aUserRegistered())).id));
+    });
+    release();
+
+    const eventId = await later!;
+    expect((await harness.outboxRows()).map((row) => row.id)).toContain(eventId);
+  });
+
   it('deletes published rows once they are older than the retention period', async () => {
     const uow = harness.unitOfWork();
     const [old, recent] = [await registerUser(uow), await registerUser(uow)];
@@ -167,5 +214,66 @@ describe('outbox relay: delivery', () => {
     });
     await rowPublished(eventId, 'the retried row to be PUBLISHED');
     await relay.stop();
+  });
+
+  it('holds back the later events of an aggregate behind a parked one, and publishes them in order after a retry', async () => {
+    // ticket.sla_breached is bound to no queue yet: unroutable, parked at the first attempt.
+    const recorder = await harness.recordingQueue(['ticket.status_changed']);
+    const { relay, metrics } = await harness.startRelay({ maxAttempts: 1 });
+    const ticketId = randomUUID();
+    const ids = await harness
+      .unitOfWork()
+      .run(async (tx) => [
+        (await tx.emit(anSlaBreach(ticketId))).id,
+        (await tx.emit(aStatusChange(ticketId, 1))).id,
+        (await tx.emit(aStatusChange(ticketId, 2))).id,
+      ]);
+    const rowsOf = async () => (await harness.outboxRows()).filter((row) => ids.includes(row.id));
+
+    await waitFor(async () => (await rowsOf())[0]?.status === 'FAILED', {
+      description: 'the first event to be parked',
+    });
+    await drained(relay);
+
+    expect((await rowsOf()).map((row) => [row.status, row.attempts])).toEqual([
+      ['FAILED', 1],
+      ['PENDING', 0],
+      ['PENDING', 0],
+    ]);
+    expect(recorder.ids()).toEqual([]);
+    expect(await counterValue(metrics, 'outbox_failed', {})).toBe(1);
+    expect(await counterValue(metrics, 'outbox_pending', {})).toBe(2);
+    expect(await counterValue(metrics, 'outbox_oldest_pending_age_seconds', {})).toBeGreaterThan(0);
+
+    const everything = await harness.recordingQueue([
+      'ticket.sla_breached',
+      'ticket.status_changed',
+    ]);
+    expect(await retryFailedOutbox(harness.dataSource, TEST_SCHEMA)).toBe(1);
+
+    await waitFor(() => ids.every((id) => everything.ids().includes(id)), {
+      description: 'the three events to be published',
+    });
+    expect(everything.ids()).toEqual(ids);
+    await waitFor(async () => (await rowsOf()).every((row) => row.status === 'PUBLISHED'), {
+      description: 'the three rows to be PUBLISHED',
+    });
+    expect(await counterValue(metrics, 'outbox_failed', {})).toBe(0);
+    expect(await counterValue(metrics, 'outbox_pending', {})).toBe(0);
+    await relay.stop();
+  });
+
+  it('computes the backlog gauges when they are scraped, not when the relay runs', async () => {
+    const { relay, metrics } = await harness.startRelay();
+    await relay.stop();
+    const before = await counterValue(metrics, 'outbox_pending', {});
+
+    const eventId = await registerUser(harness.unitOfWork());
+
+    expect(await counterValue(metrics, 'outbox_pending', {})).toBe(before + 1);
+    const { relay: restarted } = await harness.startRelay();
+    await rowPublished(eventId, 'the row to be published');
+    expect(await counterValue(metrics, 'outbox_pending', {})).toBe(0);
+    await restarted.stop();
   });
 });

@@ -12,7 +12,7 @@ export function createMetricsRegistry(service: string): Registry {
 }
 
 /** Returns the metric already registered under `name`, or registers the one `create` builds. */
-function singleMetric<M>(registry: Registry, name: string, create: () => M): M {
+export function singleMetric<M>(registry: Registry, name: string, create: () => M): M {
   return (registry.getSingleMetric(name) as M | undefined) ?? create();
 }
 

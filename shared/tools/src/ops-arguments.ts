@@ -1,3 +1,5 @@
+import { DEFAULT_REPLAY_LIMIT } from '@servicedesk/messaging';
+
 /** What `npm run ops -- …` was asked to do. */
 export type OpsCommand =
   | { kind: 'outbox-status'; service?: string; json: boolean }
@@ -13,7 +15,7 @@ export const OPS_USAGE = `Usage: npm run ops -- <command> [options]
   outbox retry-failed --service <name>    give parked (FAILED) outbox events a fresh attempt budget
   dlq list [--service <name>]             dead-letter queues and how many messages each holds
   dlq show <queue> [--limit <n>]          the oldest parked messages of a queue (left in place)
-  dlq replay <queue> [--limit <n>]        move parked messages back to their work queue (default 100)
+  dlq replay <queue> [--limit <n>]        move parked messages back to their work queue (default ${DEFAULT_REPLAY_LIMIT})
 
 Options: --json (machine-readable output), --help.
 Reads DATABASE_URL and RABBITMQ_URL (defaults: the local PostgreSQL and RabbitMQ).
@@ -23,7 +25,6 @@ audit.events (its DLQ is audit.events.dlq; either name is accepted).`;
 export class OpsUsageError extends Error {}
 
 const DEFAULT_SHOW_LIMIT = 10;
-const DEFAULT_REPLAY_LIMIT = 100;
 const MAX_LIMIT = 1000;
 
 function takeOption(args: string[], name: string): string | undefined {

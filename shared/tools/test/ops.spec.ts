@@ -6,7 +6,7 @@ import { ChannelModel, connect } from 'amqplib';
 import { DataSource } from 'typeorm';
 import { createDataSource, createLogger, migrate } from '@servicedesk/platform';
 import { TestResource, createTestDatabase, createTestVhost } from '@servicedesk/testing';
-import { UnitOfWork, messagingEntities, messagingMigration } from '@servicedesk/messaging';
+import { UnitOfWork, messagingMigration } from '@servicedesk/messaging';
 import { OpsEnvironment, OpsError, runOpsCommand } from '../src/ops-commands';
 
 const run = promisify(execFile);
@@ -59,7 +59,7 @@ describe('ops commands against real PostgreSQL and RabbitMQ', () => {
         const dataSource = createDataSource({
           url: database.url,
           schema,
-          entities: messagingEntities,
+          entities: [],
           migrations: [messagingMigration(schema)],
           logger,
         });

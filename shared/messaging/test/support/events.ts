@@ -20,3 +20,11 @@ export function aStatusChange(
     payload: aPayload('ticket.status_changed', ticketId, { assigneeId: null, version }),
   };
 }
+
+export function anSlaBreach(ticketId: string): NewEvent<'ticket.sla_breached'> {
+  return {
+    type: 'ticket.sla_breached',
+    aggregateId: ticketId,
+    payload: aPayload('ticket.sla_breached', ticketId),
+  };
+}

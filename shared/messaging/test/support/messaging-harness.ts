@@ -24,7 +24,6 @@ import {
   Subscription,
   UnitOfWork,
   consumerOptions,
-  messagingEntities,
   messagingMigration,
   relayOptions,
 } from '@servicedesk/messaging';
@@ -165,14 +164,14 @@ export class MessagingHarness {
 
   async startConsumer(
     subscriptions: Subscription[],
-    overrides: PartialConsumerOptions & { rabbitmqUrl?: string } = {},
+    overrides: PartialConsumerOptions & { rabbitmqUrl?: string; dataSource?: DataSource } = {},
   ): Promise<{ consumer: EventConsumer; metrics: MessagingMetrics }> {
-    const { rabbitmqUrl = this.vhost.url, ...options } = overrides;
+    const { rabbitmqUrl = this.vhost.url, dataSource = this.dataSource, ...options } = overrides;
     const metrics = new MessagingMetrics(new Registry());
     const consumer = new EventConsumer({
       service: TEST_SERVICE,
       rabbitmqUrl,
-      unitOfWork: this.unitOfWork(),
+      unitOfWork: this.unitOfWork(dataSource),
       subscriptions,
       logger: silentLogger,
       metrics,
@@ -192,6 +191,20 @@ export class MessagingHarness {
     const proxy = await createTcpProxy(broker.hostname, Number(broker.port || 5672));
     this.closers.push(() => proxy.close());
     return { proxy, rabbitmqUrl: proxy.urlFor(this.vhost.url) };
+  }
+
+  /**
+   * A DataSource that reaches this file's database through a proxy the test can cut and
+   * restore, as if PostgreSQL went away for this client only.
+   */
+  async databaseProxy(): Promise<{ proxy: TcpProxy; dataSource: DataSource }> {
+    const database = new URL(this.database.url);
+    const proxy = await createTcpProxy(database.hostname, Number(database.port || 5432));
+    this.closers.push(() => proxy.close());
+    const dataSource = newDataSource(proxy.urlFor(this.database.url));
+    await dataSource.initialize();
+    this.closers.push(() => dataSource.destroy());
+    return { proxy, dataSource };
   }
 
   /** Publishes events to this file's vhost as another service's relay would. */
@@ -290,7 +303,7 @@ function newDataSource(url: string): DataSource {
   return createDataSource({
     url,
     schema: TEST_SCHEMA,
-    entities: messagingEntities,
+    entities: [],
     migrations: [messagingMigration(TEST_SCHEMA), TestTables1763942500000],
     logger: silentLogger,
   });
