@@ -38,6 +38,12 @@ describe('ticket service: SLA breaches', () => {
     );
   }
 
+  /** An agent answers publicly and resolves the ticket right away (both in time). */
+  async function answerAndResolve(ticketId: string): Promise<TicketView> {
+    await addComment(service, ticketId, agent, 'Fixed.');
+    return changeStatus(service, await getTicket(service, ticketId, agent), 'RESOLVED', agent);
+  }
+
   it('flags an unanswered ticket whose first response is overdue and emits ticket.sla_breached', async () => {
     const ticket = await createTicket(service, customer, { priority: 'URGENT' });
     const now = after(ticket, 2);
@@ -176,13 +182,7 @@ describe('ticket service: SLA breaches', () => {
 
   it('does not flag a ticket resolved in time when it is closed after its resolution was due', async () => {
     const ticket = await createTicket(service, customer, { priority: 'URGENT' });
-    await addComment(service, ticket.id, agent, 'Fixed.');
-    const resolved = await changeStatus(
-      service,
-      await getTicket(service, ticket.id, agent),
-      'RESOLVED',
-      agent,
-    );
+    const resolved = await answerAndResolve(ticket.id);
     await openedHoursAgo(ticket.id, 5);
 
     const closed = await changeStatus(service, resolved, 'CLOSED', customer);
@@ -209,13 +209,7 @@ describe('ticket service: SLA breaches', () => {
 
   it('flags a ticket reopened after its resolution was due', async () => {
     const ticket = await createTicket(service, customer, { priority: 'URGENT' });
-    await addComment(service, ticket.id, agent, 'Fixed.');
-    const resolved = await changeStatus(
-      service,
-      await getTicket(service, ticket.id, agent),
-      'RESOLVED',
-      agent,
-    );
+    const resolved = await answerAndResolve(ticket.id);
     expect(await targets(ticket.id)).toEqual([]);
 
     await changeStatus(service, resolved, 'IN_PROGRESS', customer);
@@ -228,13 +222,7 @@ describe('ticket service: SLA breaches', () => {
   // time does not excuse a second resolution after the due time.
   it('flags a reopened ticket resolved again after its resolution was due, once', async () => {
     const ticket = await createTicket(service, customer, { priority: 'URGENT' });
-    await addComment(service, ticket.id, agent, 'Fixed.');
-    const resolved = await changeStatus(
-      service,
-      await getTicket(service, ticket.id, agent),
-      'RESOLVED',
-      agent,
-    );
+    const resolved = await answerAndResolve(ticket.id);
     const reopened = await changeStatus(service, resolved, 'IN_PROGRESS', customer);
     await openedHoursAgo(ticket.id, 5);
 
