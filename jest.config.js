@@ -23,7 +23,8 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', swc], '/node_modules/jose/.+\\.js$': ['@swc/jest', swc] },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleNameMapper: {
-    '^@servicedesk/(user|ticket|audit)-service$': '<rootDir>/services/$1/src',
+    '^@servicedesk/(user|ticket|audit|appointment|notification)-service$':
+      '<rootDir>/services/$1/src',
     '^@servicedesk/gateway$': '<rootDir>/gateway/src',
     '^@servicedesk/([a-z-]+)$': '<rootDir>/shared/$1/src',
   },

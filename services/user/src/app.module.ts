@@ -1,9 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { Logger } from '@servicedesk/platform';
+import { Logger, Clock } from '@servicedesk/platform';
 import { SubgraphModule } from '@servicedesk/messaging';
 import { AuthModule } from './auth/auth.module';
 import { JWKS_PATH } from './auth/jwks.controller';
-import { Clock } from './clock';
 import { UserConfig } from './config';
 import { CoreModule } from './core.module';
 import { USER_SCHEMA, createUserDataSource } from './data-source';

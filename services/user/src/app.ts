@@ -1,7 +1,6 @@
 import { INestApplication } from '@nestjs/common';
-import { Logger, createLogger, createServiceApp } from '@servicedesk/platform';
+import { Logger, createLogger, createServiceApp, Clock, systemClock } from '@servicedesk/platform';
 import { AppModule, SERVICE_NAME } from './app.module';
-import { Clock, systemClock } from './clock';
 import { UserConfig } from './config';
 
 export interface UserAppOptions {

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { CLOCK, Clock } from './clock';
+import { CLOCK, Clock } from '@servicedesk/platform';
 import { USER_CONFIG, UserConfig } from './config';
 
 /** The parsed configuration and the clock, injectable in every module of the service. */

@@ -5,6 +5,5 @@ export { loadUserConfig, LOCAL_ADMIN_EMAIL, LOCAL_ADMIN_PASSWORD } from './confi
 export type { UserConfig } from './config';
 export { migrateUserDatabase } from './migrate';
 export { createUserDataSource, USER_SCHEMA } from './data-source';
-export type { Clock } from './clock';
 export { ACCESS_TOKEN_ISSUER, ACCESS_TOKEN_AUDIENCE } from './auth/access-tokens';
 export { JWKS_PATH } from './auth/jwks.controller';

@@ -298,7 +298,12 @@ export class EventConsumer {
               [queue, envelope.id, envelope.type],
             );
             if (inserted.length === 0) return 'duplicate' as const;
-            await subscription.handler.handle(envelope, tx);
+            const { maxAttempts } = this.deps.options;
+            await subscription.handler.handle(envelope, tx, {
+              attempt,
+              maxAttempts,
+              finalAttempt: attempt >= maxAttempts,
+            });
             return 'processed' as const;
           }),
         ),

@@ -9,7 +9,19 @@ import { Tx } from './unit-of-work';
  * anything else is retried with backoff.
  */
 export interface EventHandler<T extends EventType = EventType> {
-  handle(event: EventEnvelope<T>, tx: Tx): Promise<void>;
+  handle(event: EventEnvelope<T>, tx: Tx, delivery: Delivery): Promise<void>;
+}
+
+/**
+ * Which delivery of a message a handler is running: a handler with effects outside the
+ * database (an email sent) uses it to record a final failure before the message is parked.
+ */
+export interface Delivery {
+  /** 1 for the first delivery, counting only failed handler runs (not database outages). */
+  attempt: number;
+  maxAttempts: number;
+  /** True when a transient failure now would park the message instead of retrying it. */
+  finalAttempt: boolean;
 }
 
 /** A work queue, the event types routed to it, and what handles them. */

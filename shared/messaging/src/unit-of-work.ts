@@ -16,6 +16,12 @@ export interface Tx {
    * `ContractViolationError` for an invalid payload (which rolls the transaction back).
    */
   emit<T extends EventType>(event: NewEvent<T>): Promise<EventEnvelope<T>>;
+  /**
+   * Deletes the outbox rows of one aggregate that are already published (they are kept a
+   * while for operators only), so personal data they carry does not outlive an erasure.
+   * Rows not yet published stay: they are still to be delivered. Returns how many went.
+   */
+  forgetPublishedEvents(aggregateType: string, aggregateId: string): Promise<number>;
 }
 
 export interface UnitOfWorkOptions {
@@ -57,6 +63,15 @@ class TransactionScope implements Tx {
     return envelope;
   }
 
+  async forgetPublishedEvents(aggregateType: string, aggregateId: string): Promise<number> {
+    const [, deleted] = (await this.manager.query(
+      `DELETE FROM ${quoteIdentifier(this.options.schema)}.outbox
+        WHERE aggregate_type = $1 AND aggregate_id = $2 AND status = 'PUBLISHED'`,
+      [aggregateType, aggregateId],
+    )) as [unknown[], number];
+    return deleted;
+  }
+
   /** True once the work of its `run` has returned or thrown (its transaction is over or ending). */
   get finished(): boolean {
     return this.done;
@@ -77,6 +92,9 @@ class TransactionScope implements Tx {
  * Only while the outer work is still running, though: async work started inside a `run` that
  * calls `run` after it has finished (a fire-and-forget task, a timer) gets its own
  * transaction instead of joining one that has already committed or rolled back.
+ * `{ separate: true }` asks for a transaction of its own even inside another `run`: it
+ * commits on its own (e.g. a delivery attempt recorded before the outer work fails) and
+ * takes a second connection from the pool while the outer one is held.
  */
 export class UnitOfWork {
   private readonly active = new AsyncLocalStorage<TransactionScope>();
@@ -88,10 +106,10 @@ export class UnitOfWork {
 
   async run<T>(
     work: (tx: Tx) => Promise<T>,
-    options: { isolation?: IsolationLevel } = {},
+    options: { isolation?: IsolationLevel; separate?: boolean } = {},
   ): Promise<T> {
     const outer = this.active.getStore();
-    if (outer && !outer.finished) return work(outer);
+    if (outer && !outer.finished && !options.separate) return work(outer);
     const transaction = (manager: EntityManager) => {
       const scope = new TransactionScope(manager, this.options);
       return this.active.run(scope, async () => {

@@ -4,11 +4,13 @@ import { EventPublisher, anEvent, waitFor } from '@servicedesk/testing';
 import {
   EVENTS_EXCHANGE,
   EventConsumer,
+  Delivery,
   EventHandler,
   MessagingMetrics,
   PermanentError,
   ReplayError,
   TransientError,
+  Tx,
   deadLetterQueueName,
   deadLetterQueues,
   peekDeadLetters,
@@ -30,11 +32,16 @@ type Script = { failures: number; error: () => Error } | { permanent: true };
 class ScriptedHandler implements EventHandler {
   readonly scripts = new Map<string, Script>();
   readonly calls = new Map<string, number[]>();
+  readonly deliveries = new Map<string, Delivery[]>();
 
-  async handle(event: EventEnvelope, tx: Parameters<EventHandler['handle']>[1]): Promise<void> {
+  async handle(event: EventEnvelope, tx: Tx, delivery: Delivery): Promise<void> {
     const calls = this.calls.get(event.aggregateId) ?? [];
     calls.push(Date.now());
     this.calls.set(event.aggregateId, calls);
+    this.deliveries.set(event.aggregateId, [
+      ...(this.deliveries.get(event.aggregateId) ?? []),
+      delivery,
+    ]);
     const script = this.scripts.get(event.aggregateId);
     if (script && 'permanent' in script)
       throw new PermanentError('this message can never be applied');
@@ -107,7 +114,7 @@ describe('consumer: retries, dead letters and replay', () => {
     ).toBe(3);
   });
 
-  it('parks a message that keeps failing after exactly the configured attempts', async () => {
+  it('parks a message that keeps failing after exactly the configured attempts, telling the handler which attempt is the last', async () => {
     const before = await dlqCount();
     const envelope = anEnvelope({
       failures: Number.MAX_SAFE_INTEGER,
@@ -120,6 +127,13 @@ describe('consumer: retries, dead letters and replay', () => {
       description: 'the message in the DLQ',
     });
     expect(handler.callCount(envelope.aggregateId)).toBe(MAX_ATTEMPTS);
+    expect(handler.deliveries.get(envelope.aggregateId)).toEqual(
+      Array.from({ length: MAX_ATTEMPTS }, (_, i) => ({
+        attempt: i + 1,
+        maxAttempts: MAX_ATTEMPTS,
+        finalAttempt: i + 1 === MAX_ATTEMPTS,
+      })),
+    );
     const parked = (await peekDeadLetters(broker, QUEUE, 50)).find(
       (letter) => letter.messageId === envelope.id,
     );

@@ -1,4 +1,5 @@
 export * from './context';
+export * from './clock';
 export * from './errors';
 export * from './service-credential';
 export * from './config';

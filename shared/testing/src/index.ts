@@ -5,3 +5,4 @@ export * from './identities';
 export * from './events';
 export * from './metrics';
 export * from './service-under-test';
+export * from './test-clock';

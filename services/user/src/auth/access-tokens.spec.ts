@@ -1,5 +1,5 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { Clock } from '../clock';
+import { Clock } from '@servicedesk/platform';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, AccessTokenSigner } from './access-tokens';
 import { KeyRing } from './signing-keys';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { Role } from '@servicedesk/contracts';
-import { Clock } from '../clock';
+import { Clock } from '@servicedesk/platform';
 import { KeyRing } from './signing-keys';
 
 /** Who issues access tokens and for whom: verifiers check both claims. */

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import { LOGGER, Logger } from '@servicedesk/platform';
-import { CLOCK, Clock } from '../clock';
+import { LOGGER, Logger, CLOCK, Clock } from '@servicedesk/platform';
 import { USER_CONFIG, UserConfig } from '../config';
 import { UsersModule } from '../users/users.module';
 import { AccessTokenSigner } from './access-tokens';

@@ -1,7 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConflictError, LOGGER, Logger, UnauthenticatedError } from '@servicedesk/platform';
+import {
+  ConflictError,
+  LOGGER,
+  Logger,
+  UnauthenticatedError,
+  CLOCK,
+  Clock,
+} from '@servicedesk/platform';
 import { Tx, UnitOfWork } from '@servicedesk/messaging';
-import { CLOCK, Clock } from '../clock';
 import { PasswordHasher } from '../users/password-hasher';
 import { UserEntity } from '../users/user.entity';
 import { RegisterInput } from '../users/user.inputs';

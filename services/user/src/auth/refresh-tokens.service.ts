@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { IsNull } from 'typeorm';
 import { Tx } from '@servicedesk/messaging';
-import { CLOCK, Clock } from '../clock';
+import { CLOCK, Clock } from '@servicedesk/platform';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import {
   RefreshDecision,

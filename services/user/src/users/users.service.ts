@@ -10,9 +10,10 @@ import {
   Logger,
   NotFoundError,
   toConnection,
+  CLOCK,
+  Clock,
 } from '@servicedesk/platform';
 import { Tx, UnitOfWork } from '@servicedesk/messaging';
-import { CLOCK, Clock } from '../clock';
 import { UserEntity } from './user.entity';
 import { UserCursor, encodeUserCursor } from './user-cursor';
 

@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { Identity } from '@servicedesk/platform';
+import { Clock, Identity } from '@servicedesk/platform';
 import {
   ServiceInstance,
   ServiceUnderTest,
@@ -9,24 +9,11 @@ import {
   closeOnFailure,
   serviceEnvironment,
   startServiceUnderTest,
+  TestClock,
 } from '@servicedesk/testing';
 import { createUserApp } from '../../src/app';
-import { Clock } from '../../src/clock';
 import { UserConfig, loadUserConfig } from '../../src/config';
 import { migrateUserDatabase } from '../../src/migrate';
-
-/** Real time plus an offset the test moves forward, so nothing has to wait for real minutes. */
-export class TestClock implements Clock {
-  private offsetMs = 0;
-
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
-  }
-
-  advance(ms: number): void {
-    this.offsetMs += ms;
-  }
-}
 
 /** One running instance of the user service. */
 export interface UserServiceInstance extends ServiceInstance<INestApplication> {
