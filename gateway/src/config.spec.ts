@@ -68,7 +68,9 @@ describe('loadGatewayConfig', () => {
     expect(loadGatewayConfig({}).subgraphs.map((subgraph) => subgraph.name)).toEqual([
       'user',
       'ticket',
+      'appointment',
       'audit',
+      'notification',
     ]);
   });
 });

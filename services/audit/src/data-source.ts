@@ -4,6 +4,8 @@ import { messagingMigration } from '@servicedesk/messaging';
 import { AuditEntry } from './audit-log/audit-entry.entity';
 import { AuditConfig } from './config';
 import { CreateAuditLog1795496842137 } from './migrations/1795496842137-CreateAuditLog';
+import { CreateSubjectKeys1795600000000 } from './migrations/1795600000000-CreateSubjectKeys';
+import { ErasedSubjectEntity, SubjectKeyEntity } from './personal-data/subject-key.entity';
 
 export const AUDIT_SCHEMA = 'audit';
 
@@ -14,8 +16,12 @@ export function createAuditDataSource(
   return createDataSource({
     url: config.DATABASE_URL,
     schema: AUDIT_SCHEMA,
-    entities: [AuditEntry],
-    migrations: [messagingMigration(AUDIT_SCHEMA), CreateAuditLog1795496842137],
+    entities: [AuditEntry, SubjectKeyEntity, ErasedSubjectEntity],
+    migrations: [
+      messagingMigration(AUDIT_SCHEMA),
+      CreateAuditLog1795496842137,
+      CreateSubjectKeys1795600000000,
+    ],
     ...options,
   });
 }

@@ -5,6 +5,7 @@ import { TICKET_SCHEMA } from './database/tables';
 import { KnownUserEntity } from './directory/known-user.entity';
 import { CreateTicketTables1763960000000 } from './migrations/1763960000000-CreateTicketTables';
 import { RestrictSlaIndexesToOpenTickets1795500000000 } from './migrations/1795500000000-RestrictSlaIndexesToOpenTickets';
+import { RecordPersonalDataErasure1795600000000 } from './migrations/1795600000000-RecordPersonalDataErasure';
 import { CommentEntity } from './tickets/comment.entity';
 import { TicketEntity } from './tickets/ticket.entity';
 import type { TicketConfig } from './config';
@@ -21,6 +22,7 @@ export function createTicketDataSource(
       messagingMigration(TICKET_SCHEMA),
       CreateTicketTables1763960000000,
       RestrictSlaIndexesToOpenTickets1795500000000,
+      RecordPersonalDataErasure1795600000000,
     ],
     ...options,
   });

@@ -6,6 +6,7 @@ import { JWKS_PATH } from './auth/jwks.controller';
 import { UserConfig } from './config';
 import { CoreModule } from './core.module';
 import { USER_SCHEMA, createUserDataSource } from './data-source';
+import { ErasureModule } from './erasure/erasure.module';
 import { UsersModule } from './users/users.module';
 
 export const SERVICE_NAME = 'user';
@@ -15,7 +16,7 @@ export interface AppModuleOptions {
   clock: Clock;
 }
 
-/** The user subgraph: accounts, credentials and tokens. It consumes no events. */
+/** The user subgraph: accounts, credentials, tokens and erasure. It consumes no events. */
 @Module({})
 export class AppModule {
   static forRoot(config: UserConfig, options: AppModuleOptions): DynamicModule {
@@ -34,6 +35,7 @@ export class AppModule {
         CoreModule.forRoot(config, options.clock),
         UsersModule,
         AuthModule,
+        ErasureModule,
       ],
     };
   }

@@ -1,3 +1,4 @@
 export * from './roles';
 export * from './events';
 export * from './envelope';
+export * from './personal-data';

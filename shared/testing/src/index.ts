@@ -6,3 +6,4 @@ export * from './events';
 export * from './metrics';
 export * from './service-under-test';
 export * from './test-clock';
+export * from './smtp-server';

@@ -9,6 +9,8 @@ import { ProcessSpec } from './processes';
 const toolsConfigSchema = z.object({
   DATABASE_URL: baseConfigShape.DATABASE_URL,
   RABBITMQ_URL: baseConfigShape.RABBITMQ_URL,
+  /** Unset: `npm start` catches the emails itself on the local default (see mail-catcher.ts). */
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
 });
 
 export type ToolsConfig = z.infer<typeof toolsConfigSchema>;

@@ -1,7 +1,9 @@
 import { ChildProcess, spawn, StdioOptions } from 'node:child_process';
 import { join } from 'node:path';
+import { redactUrl } from '@servicedesk/platform';
 import { childEnvironment, configuredPorts, loadToolsConfig } from './config';
 import { ensureBroker, ensureDatabase } from './infrastructure-check';
+import { MailCatcher, smtpReachable, startMailCatcher } from './mail-catcher';
 import {
   ALL_PROCESSES,
   GATEWAY_PROCESS,
@@ -152,19 +154,40 @@ function say(line: string): void {
 }
 
 let stack: ServiceStack | undefined;
+let mailCatcher: MailCatcher | undefined;
 let stopping = false;
 
 async function stopAll(exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   await stack?.stop();
+  await mailCatcher?.close();
   process.exit(exitCode);
+}
+
+/** Where the notification service sends email, the same default as its own configuration. */
+const LOCAL_SMTP_URL = 'smtp://127.0.0.1:1025';
+
+/**
+ * Emails need an SMTP server. Configured: it should answer (the notification service retries
+ * while it does not). Not configured and none on the local default: `npm start` catches them.
+ */
+async function prepareMail(configured: string | undefined): Promise<void> {
+  const url = configured ?? LOCAL_SMTP_URL;
+  if (await smtpReachable(url)) return;
+  if (configured) {
+    say(`no SMTP server answers at ${redactUrl(url)}: emails will be retried until one does`);
+    return;
+  }
+  mailCatcher = await startMailCatcher(url, say);
+  say(`no SMTP_URL set: emails are caught at ${url} and listed here`);
 }
 
 async function main(): Promise<void> {
   const config = loadToolsConfig();
   await ensureDatabase(config.DATABASE_URL);
   await ensureBroker(config.RABBITMQ_URL);
+  await prepareMail(config.SMTP_URL);
 
   const ports = configuredPorts(ALL_PROCESSES);
   stack = new ServiceStack({

@@ -14,6 +14,10 @@ interface DeployedProcess {
   port: number;
   /** Secret variables beyond those every process of its kind needs. */
   secrets?: string[];
+  /** Non-secret variables, set in each deployment, beyond those every process of its kind needs. */
+  config?: string[];
+  /** TCP ports it connects to anywhere, beyond those every process of its kind needs. */
+  egressPorts?: number[];
   /** Scaled by a HorizontalPodAutoscaler rather than a fixed replica count. */
   autoscaled?: boolean;
 }
@@ -28,6 +32,17 @@ const PROCESSES: DeployedProcess[] = [
   },
   { name: 'ticket', kind: 'subgraph', port: 3002, autoscaled: true },
   { name: 'audit', kind: 'subgraph', port: 3003 },
+  {
+    name: 'notification',
+    kind: 'subgraph',
+    port: 3004,
+    // The relay's URL carries its credentials.
+    secrets: ['SMTP_URL'],
+    config: ['NOTIFICATION_EMAIL_FROM'],
+    // SMTP submission with STARTTLS, implicit TLS (smtps://) and plain SMTP.
+    egressPorts: [587, 465, 25],
+  },
+  { name: 'appointment', kind: 'subgraph', port: 3005, autoscaled: true },
   { name: 'gateway', kind: 'gateway', port: 8080, autoscaled: true },
 ];
 
@@ -35,6 +50,8 @@ const SUBGRAPHS = PROCESSES.filter((p) => p.kind === 'subgraph');
 const GATEWAY = PROCESSES.find((p) => p.kind === 'gateway')!;
 /** The subgraph serving the JWKS the gateway verifies access tokens with. */
 const JWKS_PROVIDER = SUBGRAPHS.find((p) => p.name === 'user')!;
+/** The subgraph sending email through the SMTP relay of SMTP_URL. */
+const MAILER = SUBGRAPHS.find((p) => p.secrets?.includes('SMTP_URL'))!;
 
 const portVariable = (p: DeployedProcess): string => `${p.name.toUpperCase()}_PORT`;
 const subgraphUrlVariable = (p: DeployedProcess): string => `${p.name.toUpperCase()}_SUBGRAPH_URL`;
@@ -58,14 +75,30 @@ function configOf(p: DeployedProcess): string[] {
     'SHUTDOWN_TIMEOUT_MS',
     portVariable(p),
   ];
-  return p.kind === 'gateway' ? [...base, 'JWKS_URL', ...SUBGRAPHS.map(subgraphUrlVariable)] : base;
+  const forKind =
+    p.kind === 'gateway' ? [...base, 'JWKS_URL', ...SUBGRAPHS.map(subgraphUrlVariable)] : base;
+  return [...forKind, ...(p.config ?? [])];
 }
+
+/** PostgreSQL, and RabbitMQ over TLS (amqps) or plain AMQP: wherever they run. */
+const SUBGRAPH_DEPENDENCY_PORTS = [5432, 5671, 5672];
+
+/** TCP ports a process connects to outside the namespace's pods (DNS aside). */
+function egressPortsOf(p: DeployedProcess, tracingPort: number): number[] {
+  const forKind = p.kind === 'subgraph' ? SUBGRAPH_DEPENDENCY_PORTS : [];
+  return [tracingPort, ...forKind, ...(p.egressPorts ?? [])];
+}
+
+/** The processes it calls inside the namespace: the gateway calls every subgraph, nothing else calls. */
+const calleesOf = (p: DeployedProcess): DeployedProcess[] =>
+  p.kind === 'gateway' ? SUBGRAPHS : [];
 
 const SECRET_VARIABLES = new Set(PROCESSES.flatMap(secretsOf));
 
 /**
  * Metric names the processes expose; alert rules and dashboards may use nothing else.
- * `subgraph_request_duration_seconds` is the gateway's (labels subgraph, outcome).
+ * `subgraph_request_duration_seconds` is the gateway's (labels subgraph, outcome);
+ * `notifications_total` the notification service's (labels channel, outcome).
  */
 const HISTOGRAMS = [
   'http_request_duration_seconds',
@@ -81,6 +114,7 @@ const KNOWN_METRICS = new Set([
   'messaging_published_total',
   'messaging_consumed_total',
   'db_queries_total',
+  'notifications_total',
   ...HISTOGRAMS.flatMap((h) => [h, `${h}_bucket`, `${h}_sum`, `${h}_count`]),
 ]);
 /** prom-client's default metrics. */
@@ -150,12 +184,18 @@ interface Service extends Manifest {
 interface NetworkPolicyPeer {
   podSelector?: LabelSelector;
   namespaceSelector?: LabelSelector;
+  ipBlock?: { cidr: string };
+}
+interface NetworkPolicyPort {
+  port?: string | number;
+  protocol?: string;
 }
 interface NetworkPolicy extends Manifest {
   spec: {
     podSelector: LabelSelector;
     policyTypes?: string[];
     ingress?: { from?: NetworkPolicyPeer[] }[];
+    egress?: { to?: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] }[];
   };
 }
 interface Autoscaler extends Manifest {
@@ -200,6 +240,7 @@ interface ComposeService {
   healthcheck?: { test: string | string[] };
   depends_on?: Record<string, { condition: string }> | string[];
   volumes?: string[];
+  ports?: string[];
   stop_grace_period?: string;
 }
 interface GrafanaPanel {
@@ -236,10 +277,17 @@ function environmentOf(service: ComposeService): Record<string, string> {
 
 const INTERPOLATION = /^\$\{[A-Z][A-Z0-9_]*(?::?-[^}]*|:?\?[^}]*)?\}$/;
 
-/** A credential is never written out: the value (or a URL's password) is an interpolation. */
+/**
+ * A credential is never written out: the value (or a URL's password) is an interpolation. A
+ * URL of a host, port and path alone (such as the local SMTP catcher's) holds none.
+ */
 function hidesCredential(value: string): boolean {
   const userinfo = /^[a-z][a-z0-9+.-]*:\/\/[^:/@]*:(.*)@/i.exec(value);
-  return INTERPOLATION.test(userinfo ? userinfo[1] : value);
+  if (userinfo) return INTERPOLATION.test(userinfo[1]);
+  return (
+    /^[a-z][a-z0-9+.-]*:\/\/[\w.-]+(?::\d+)?(?:\/[\w./-]*)?$/i.test(value) ||
+    INTERPOLATION.test(value)
+  );
 }
 
 const looksSecret = (name: string): boolean =>
@@ -457,6 +505,17 @@ describe('docker-compose.yml', () => {
     expect(env.JWKS_URL).toBe(jwksUrl);
   });
 
+  it('catches every email in a pinned Mailpit, its SMTP and web UI published on loopback only', () => {
+    const mailpit = composeService('mailpit');
+    expect(mailpit.image).toMatch(/^axllent\/mailpit:v\d+\.\d+\.\d+$/);
+    expect(mailpit.ports).toEqual(['127.0.0.1:1025:1025', '127.0.0.1:8025:8025']);
+    expect(mailpit.healthcheck?.test).toBeDefined();
+    expect(environmentOf(composeService(MAILER.name)).SMTP_URL).toBe('smtp://mailpit:1025');
+    expect(composeService(MAILER.name).depends_on).toMatchObject({
+      mailpit: { condition: 'service_healthy' },
+    });
+  });
+
   it('writes no credential literally: each comes from the environment, else a local-only value or none', () => {
     const offenders = Object.entries(compose.services).flatMap(([name, service]) =>
       Object.entries(environmentOf(service))
@@ -534,6 +593,14 @@ describe('Dockerfile', () => {
     expect(user).not.toBe('0');
     expect(finalStage.some((i) => i.keyword === 'HEALTHCHECK' && i.args.includes('CMD'))).toBe(
       true,
+    );
+  });
+
+  it('probes each process on its own port when the healthcheck is given no URL', () => {
+    const defaultPorts = /const defaultPorts = (\{[^}]*\})/.exec(read('Dockerfile'))?.[1];
+    // A JavaScript object literal of names and numbers is also a YAML flow mapping.
+    expect(load(defaultPorts ?? '')).toEqual(
+      Object.fromEntries(PROCESSES.map((p) => [p.name, p.port])),
     );
   });
 
@@ -757,6 +824,67 @@ describe('openshift/', () => {
       expect(peers.some(monitoring)).toBe(true);
     });
 
+    it('connects out only to DNS, the trace collector, the ports of its dependencies and its callees', () => {
+      const policies = ofKind<NetworkPolicy>('NetworkPolicy').filter(
+        (n) =>
+          n.spec.policyTypes?.includes('Egress') && matches(n.spec.podSelector, podLabelsOf(app)),
+      );
+      // Once a policy selects the pod for Egress, it reaches only what the rules allow.
+      expect(policies.length).toBeGreaterThan(0);
+      const rules = policies.flatMap((n) => n.spec.egress ?? []);
+
+      const toAnywhere = rules.filter((rule) => !rule.to?.length);
+      for (const rule of toAnywhere) expect(rule.ports?.length).toBeGreaterThan(0);
+      const anywherePorts = toAnywhere.flatMap((rule) =>
+        (rule.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${p.port}`),
+      );
+      const tracingPort = Number(new URL(openshiftConfig.OTEL_EXPORTER_OTLP_ENDPOINT).port);
+      expect(anywherePorts.sort()).toEqual(
+        egressPortsOf(app, tracingPort)
+          .map((port) => `TCP/${port}`)
+          .sort(),
+      );
+
+      const toDns = rules.filter((rule) =>
+        rule.to?.some(
+          (peer) =>
+            !peer.podSelector &&
+            peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] ===
+              'openshift-dns',
+        ),
+      );
+      // The DNS Service's port 53 is served on 5353 by the openshift-dns pods.
+      expect(toDns.flatMap((rule) => rule.ports ?? [])).toEqual(
+        expect.arrayContaining([
+          { port: 53, protocol: 'UDP' },
+          { port: 5353, protocol: 'UDP' },
+        ]),
+      );
+
+      const toPods = rules.filter(
+        (rule) =>
+          !!rule.to?.length &&
+          rule.to.every((peer) => peer.podSelector && !peer.namespaceSelector && !peer.ipBlock),
+      );
+      const reaches = (callee: DeployedProcess): boolean =>
+        toPods.some(
+          (rule) =>
+            rule.to!.some((peer) => matches(peer.podSelector!, podLabelsOf(callee))) &&
+            (rule.ports === undefined ||
+              rule.ports.some(
+                (p) => containerPort(appContainerOf(callee), p.port ?? '') === callee.port,
+              )),
+        );
+      expect(PROCESSES.filter(reaches).map((p) => p.name)).toEqual(
+        calleesOf(app).map((p) => p.name),
+      );
+
+      const unexplained = rules.filter(
+        (rule) => !toAnywhere.includes(rule) && !toDns.includes(rule) && !toPods.includes(rule),
+      );
+      expect(unexplained).toEqual([]);
+    });
+
     if (app.kind === 'subgraph') {
       it('migrates its schema from its own image before it starts', () => {
         const [migrate, ...others] = deploymentOf(app).spec.template.spec.initContainers ?? [];
@@ -826,7 +954,7 @@ describe('prometheus/', () => {
     expect(unknown).toEqual([]);
   });
 
-  it('alerts on what operators need: down, errors, latency, outbox, dead letters, retries, subgraph calls', () => {
+  it('alerts on what operators need: down, errors, latency, outbox, dead letters, retries, subgraph calls, failing notifications', () => {
     const expressions = alertRules.map((r) => r.expr.replace(/\s+/g, ' ').trim());
     const some = (pattern: RegExp): boolean => expressions.some((e) => pattern.test(e));
     expect(some(/^up == 0$/)).toBe(true);
@@ -839,6 +967,8 @@ describe('prometheus/', () => {
     expect(some(/messaging_consumed_total\{outcome="retried"\}/)).toBe(true);
     expect(some(/subgraph_request_duration_seconds_count\{outcome=~"[^"]*unreachable/)).toBe(true);
     expect(some(/subgraph_request_duration_seconds_count\{outcome="graphql_errors"\}/)).toBe(true);
+    expect(some(/notifications_total\{[^}]*outcome="failed"/)).toBe(true);
+    expect(some(/notifications_total\{channel="EMAIL", outcome="failed"\}/)).toBe(true);
   });
 });
 
@@ -891,7 +1021,7 @@ describe('grafana/', () => {
     });
 
     if (file === 'servicedesk-overview.json') {
-      it('shows requests, errors, latency, outbox, consumers, dead letters, publishing, queries and runtime', () => {
+      it('shows requests, errors, latency, outbox, consumers, dead letters, publishing, appointments, notifications, queries and runtime', () => {
         const used = new Set(
           queried.flatMap((p) => p.targets!.flatMap((t) => metricNames(t.expr ?? ''))),
         );
@@ -905,6 +1035,7 @@ describe('grafana/', () => {
           'messaging_consumed_total',
           'messaging_published_total',
           'db_queries_total',
+          'notifications_total',
           'nodejs_eventloop_lag_p99_seconds',
           'process_resident_memory_bytes',
         ]) {
@@ -912,6 +1043,9 @@ describe('grafana/', () => {
         }
         expect(expressions).toContain('outcome="dead_lettered"');
         expect(expressions).toMatch(/sum by \(outcome\) \(rate\(messaging_consumed_total/);
+        expect(expressions).toContain('type=~"appointment\\\\.(booked');
+        expect(expressions).toMatch(/sum by \(channel, outcome\) \(rate\(notifications_total/);
+        expect(expressions).toMatch(/notifications_total\{outcome="failed"\}/);
       });
     }
   });

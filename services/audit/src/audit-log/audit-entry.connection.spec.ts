@@ -1,5 +1,5 @@
 import { BadUserInputError, DEFAULT_PAGE_SIZE, encodeCursor } from '@servicedesk/platform';
-import { AuditEntry } from './audit-entry.entity';
+import { ReadableAuditEntry } from '../personal-data/personal-data.vault';
 import {
   decodeAuditCursor,
   encodeAuditCursor,
@@ -17,7 +17,7 @@ function fieldOf(run: () => unknown): string | undefined {
   return undefined;
 }
 
-const anEntry = (seq: string): AuditEntry => ({
+const anEntry = (seq: string): ReadableAuditEntry => ({
   seq,
   eventId: '0b6c2f7e-4f0a-4d5e-9a39-2f5b9c1d8e77',
   type: 'ticket.created',
@@ -30,6 +30,7 @@ const anEntry = (seq: string): AuditEntry => ({
   occurredAt: new Date('2025-01-01T12:00:00.000Z'),
   recordedAt: new Date('2025-01-01T12:00:00.250Z'),
   payload: {},
+  personalDataErased: false,
   prevHash: '0'.repeat(64),
   hash: '1'.repeat(64),
 });

@@ -8,7 +8,7 @@ import {
   validateInput,
 } from '@servicedesk/platform';
 import { AuditEntryNode, toAuditEntryNode } from './audit-entry.presenter';
-import { AuditEntry } from './audit-entry.entity';
+import { ReadableAuditEntry } from '../personal-data/personal-data.vault';
 
 /** The seq of an entry is also the order of every list, so it is the whole position. */
 const positionSchema = z.object({ seq: z.string().regex(/^\d{1,19}$/) });
@@ -40,7 +40,7 @@ export function pageRequest(args: { first?: number | null; after?: string | null
 
 /** A page of entries from up to `first + 1` of them in seq order (see `toConnection`). */
 export function toAuditEntryConnection(
-  entries: readonly AuditEntry[],
+  entries: readonly ReadableAuditEntry[],
   first: number,
 ): Connection<AuditEntryNode> {
   return toConnection(entries.map(toAuditEntryNode), first, (node) => encodeAuditCursor(node.seq));

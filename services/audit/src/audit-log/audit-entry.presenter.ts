@@ -1,5 +1,5 @@
 import { Role } from '@servicedesk/contracts';
-import { AuditEntry } from './audit-entry.entity';
+import { ReadableAuditEntry } from '../personal-data/personal-data.vault';
 import { JsonValue } from './canonical-json';
 
 /** The GraphQL `AuditEntry` (see schema.graphql). */
@@ -15,11 +15,12 @@ export interface AuditEntryNode {
   occurredAt: string;
   recordedAt: string;
   payload: JsonValue;
+  personalDataErased: boolean;
   hash: string;
   prevHash: string;
 }
 
-export function toAuditEntryNode(entry: AuditEntry): AuditEntryNode {
+export function toAuditEntryNode(entry: ReadableAuditEntry): AuditEntryNode {
   return {
     seq: entry.seq,
     eventId: entry.eventId,
@@ -35,6 +36,7 @@ export function toAuditEntryNode(entry: AuditEntry): AuditEntryNode {
     occurredAt: entry.occurredAt.toISOString(),
     recordedAt: entry.recordedAt.toISOString(),
     payload: entry.payload,
+    personalDataErased: entry.personalDataErased,
     hash: entry.hash,
     prevHash: entry.prevHash,
   };

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PersonalDataModule } from '../personal-data/personal-data.module';
 import { AuditEventHandler } from './audit-event.handler';
 import { AuditLogResolver } from './audit-log.resolver';
 import { AuditLogService } from './audit-log.service';
@@ -8,6 +9,7 @@ import { TicketAuditTrailResolver } from './ticket-audit-trail.resolver';
 
 /** The audit log: recording events into the chain, reading it, verifying it. */
 @Module({
+  imports: [PersonalDataModule],
   providers: [
     AuditRecorder,
     AuditEventHandler,

@@ -4,11 +4,15 @@ import { AuditChainVerification } from './audit-chain.verifier';
 import { pageRequest, toAuditEntryConnection } from './audit-entry.connection';
 import { AuditEntryNode } from './audit-entry.presenter';
 import { parseAuditFilter } from './audit-log.input';
+import { PersonalDataVault } from '../personal-data/personal-data.vault';
 import { AuditLogService } from './audit-log.service';
 
 @Resolver()
 export class AuditLogResolver {
-  constructor(private readonly log: AuditLogService) {}
+  constructor(
+    private readonly log: AuditLogService,
+    private readonly vault: PersonalDataVault,
+  ) {}
 
   @Query('auditLog')
   async auditLog(
@@ -19,7 +23,7 @@ export class AuditLogResolver {
     requireRole('ADMIN');
     const page = pageRequest({ first, after });
     const entries = await this.log.list(parseAuditFilter(filter), page);
-    return toAuditEntryConnection(entries, page.first);
+    return toAuditEntryConnection(await this.vault.reveal(entries), page.first);
   }
 
   @Query('verifyAuditChain')

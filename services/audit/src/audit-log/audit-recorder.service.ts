@@ -5,6 +5,7 @@ import { LOGGER, Logger } from '@servicedesk/platform';
 import { PermanentError } from '@servicedesk/messaging';
 import { AuditEntryContent, ChainedAuditEntry, GENESIS_HASH, chainEntry } from './audit-hash';
 import { AuditEntry } from './audit-entry.entity';
+import { PersonalDataVault } from '../personal-data/personal-data.vault';
 import { JsonValue } from './canonical-json';
 
 /**
@@ -39,10 +40,14 @@ function chainable(content: AuditEntryContent): ChainedAuditEntry {
 
 @Injectable()
 export class AuditRecorder {
-  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+  constructor(
+    private readonly vault: PersonalDataVault,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
 
   /**
-   * Appends `event` to the chain inside the caller's transaction. Returns the new entry, or
+   * Appends `event` to the chain inside the caller's transaction, its personal data sealed
+   * (the hash covers the sealed form). Returns the new entry, or
    * null if the event is already in the log (the log holds each event once, whatever
    * path a duplicate took).
    */
@@ -80,7 +85,9 @@ export class AuditRecorder {
       // The database clock, under the lock: recorded_at never goes back as seq goes up,
       // whichever replica appends.
       recordedAt: head.now.toISOString(),
-      payload: asStoredJson(event.payload),
+      payload: asStoredJson(
+        await this.vault.seal(manager, event.type, asStoredJson(event.payload)),
+      ),
       prevHash: head.hash ?? GENESIS_HASH,
     };
     const entry = chainable(content);

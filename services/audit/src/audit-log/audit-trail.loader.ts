@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import DataLoader from 'dataloader';
 import { AuditEntry } from './audit-entry.entity';
 import { PageRequest } from './audit-entry.connection';
+import { PersonalDataVault, ReadableAuditEntry } from '../personal-data/personal-data.vault';
 import { AuditLogService } from './audit-log.service';
 
 /** One page of one aggregate's trail. */
@@ -10,7 +11,7 @@ export interface TrailKey extends PageRequest {
   aggregateId: string;
 }
 
-type TrailLoader = DataLoader<TrailKey, AuditEntry[], string>;
+type TrailLoader = DataLoader<TrailKey, ReadableAuditEntry[], string>;
 
 const pageKeyOf = (key: TrailKey) => JSON.stringify([key.aggregateType, key.first, key.afterSeq]);
 const keyOf = (key: TrailKey) => JSON.stringify([pageKeyOf(key), key.aggregateId]);
@@ -25,9 +26,12 @@ const keyOf = (key: TrailKey) => JSON.stringify([pageKeyOf(key), key.aggregateId
 export class AuditTrailLoader {
   private readonly perRequest = new WeakMap<object, TrailLoader>();
 
-  constructor(private readonly auditLog: AuditLogService) {}
+  constructor(
+    private readonly auditLog: AuditLogService,
+    private readonly vault: PersonalDataVault,
+  ) {}
 
-  load(requestContext: object, key: TrailKey): Promise<AuditEntry[]> {
+  load(requestContext: object, key: TrailKey): Promise<ReadableAuditEntry[]> {
     let loader = this.perRequest.get(requestContext);
     if (!loader) {
       loader = new DataLoader((keys) => this.batch(keys), { cacheKeyFn: keyOf });
@@ -36,7 +40,7 @@ export class AuditTrailLoader {
     return loader.load(key);
   }
 
-  private async batch(keys: readonly TrailKey[]): Promise<AuditEntry[][]> {
+  private async batch(keys: readonly TrailKey[]): Promise<ReadableAuditEntry[][]> {
     const groups = new Map<string, { sample: TrailKey; ids: string[] }>();
     for (const key of keys) {
       const group = groups.get(pageKeyOf(key));
@@ -51,6 +55,8 @@ export class AuditTrailLoader {
           results.set(keyOf({ ...sample, aggregateId }), entries);
       }),
     );
-    return keys.map((key) => results.get(keyOf(key)) ?? []);
+    // Every trail of the batch is opened together: one key lookup for all their people.
+    const readable = await this.vault.revealEach(results);
+    return keys.map((key) => readable.get(keyOf(key)) ?? []);
   }
 }

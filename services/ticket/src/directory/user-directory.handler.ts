@@ -1,12 +1,21 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EventEnvelope, isEvent } from '@servicedesk/contracts';
+import { LOGGER, Logger } from '@servicedesk/platform';
 import { EventHandler, Tx } from '@servicedesk/messaging';
+import { PersonalDataEraser } from '../erasure/personal-data.eraser';
 import { UserDirectory } from './user-directory.service';
 
-/** Keeps `known_users` in step with the user service (see `ticket.subscriptions.ts`). */
+/**
+ * Keeps `known_users` in step with the user service (see `ticket.subscriptions.ts`), and on
+ * `user.erased` forgets the person's texts in the same transaction as their tombstone.
+ */
 @Injectable()
 export class UserDirectoryHandler implements EventHandler {
-  constructor(private readonly directory: UserDirectory) {}
+  constructor(
+    private readonly directory: UserDirectory,
+    private readonly eraser: PersonalDataEraser,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
 
   async handle(event: EventEnvelope, tx: Tx): Promise<void> {
     const occurredAt = new Date(event.occurredAt);
@@ -18,7 +27,13 @@ export class UserDirectoryHandler implements EventHandler {
         occurredAt,
       );
     } else if (isEvent(event, 'user.erased')) {
-      await this.directory.recordErasure(tx.manager, event.payload.userId, occurredAt);
+      const { userId } = event.payload;
+      await this.directory.recordErasure(tx.manager, userId, occurredAt);
+      const erased = await this.eraser.erase(tx.manager, userId, occurredAt);
+      this.logger.info(
+        { erasedUserId: userId, ...erased },
+        "erased user's tickets and comments redacted",
+      );
     }
   }
 }

@@ -21,6 +21,16 @@ export class UserDirectory {
     return rows.length > 0;
   }
 
+  /** Whether `userId` was erased (their new tickets and comments are refused). */
+  async isErased(manager: EntityManager, userId: string): Promise<boolean> {
+    const rows = await queryRows(
+      manager,
+      `SELECT 1 FROM ${TABLES.knownUsers} WHERE id = $1 AND erased_at IS NOT NULL`,
+      [userId],
+    );
+    return rows.length > 0;
+  }
+
   async recordRole(manager: EntityManager, userId: string, role: Role, asOf: Date): Promise<void> {
     await manager.query(
       `INSERT INTO ${TABLES.knownUsers} AS k (id, role, role_as_of) VALUES ($1, $2, $3)

@@ -18,6 +18,10 @@ export class CommentEntity {
   @Column({ type: 'boolean' })
   internal!: boolean;
 
+  /** When the author was erased and the body redacted. */
+  @Column({ name: 'author_erased_at', type: 'timestamptz', precision: 3, nullable: true })
+  authorErasedAt!: Date | null;
+
   @Column({ name: 'created_at', type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 }
@@ -31,6 +35,7 @@ export function commentColumns(alias: string): string {
     `${alias}.author_id AS "authorId"`,
     `${alias}.body AS "body"`,
     `${alias}.internal AS "internal"`,
+    `${alias}.author_erased_at AS "authorErasedAt"`,
     `${alias}.created_at AS "createdAt"`,
   ].join(', ');
 }

@@ -45,6 +45,10 @@ export class TicketEntity {
   @Column({ name: 'resolution_breached_at', type: 'timestamptz', precision: 3, nullable: true })
   resolutionBreachedAt!: Date | null;
 
+  /** When the requester was erased and the title and description redacted. */
+  @Column({ name: 'requester_erased_at', type: 'timestamptz', precision: 3, nullable: true })
+  requesterErasedAt!: Date | null;
+
   /** Incremented by every change made through a command; the basis of `expectedVersion`. */
   @Column({ type: 'integer' })
   version!: number;
@@ -73,6 +77,7 @@ const TICKET_COLUMN_NAMES: Readonly<Record<keyof Ticket, string>> = {
   firstRespondedAt: 'first_responded_at',
   firstResponseBreachedAt: 'first_response_breached_at',
   resolutionBreachedAt: 'resolution_breached_at',
+  requesterErasedAt: 'requester_erased_at',
   version: 'version',
   createdAt: 'created_at',
   updatedAt: 'updated_at',

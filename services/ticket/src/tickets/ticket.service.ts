@@ -44,6 +44,7 @@ export class TicketService {
 
   async create(requester: Identity, { input }: CreateTicketArgs): Promise<Ticket> {
     return this.unitOfWork.run(async (tx) => {
+      await this.refuseErased(tx.manager, requester);
       const now = new Date();
       const ticket: Ticket = {
         id: randomUUID(),
@@ -58,6 +59,7 @@ export class TicketService {
         firstRespondedAt: null,
         firstResponseBreachedAt: null,
         resolutionBreachedAt: null,
+        requesterErasedAt: null,
         version: 1,
         createdAt: now,
         updatedAt: now,
@@ -164,6 +166,7 @@ export class TicketService {
     { ticketId, body, internal }: AddCommentArgs,
   ): Promise<Comment> {
     return this.unitOfWork.run(async (tx) => {
+      await this.refuseErased(tx.manager, author);
       const ticket = await this.lockVisible(tx.manager, author, ticketId);
       if (internal && !isSupportStaff(author.role)) {
         throw new ForbiddenError('Only agents and admins may write internal comments');
@@ -176,6 +179,7 @@ export class TicketService {
         authorId: author.userId,
         body,
         internal,
+        authorErasedAt: null,
         createdAt: now,
       };
       await this.tickets.insertComment(tx.manager, comment);
@@ -204,6 +208,16 @@ export class TicketService {
       }
       return comment;
     });
+  }
+
+  /**
+   * An erased person's access token stays valid until it expires: what they would write
+   * with it is refused, so no personal data of theirs arrives after the erasure.
+   */
+  private async refuseErased(manager: EntityManager, caller: Identity): Promise<void> {
+    if (await this.directory.isErased(manager, caller.userId)) {
+      throw new ForbiddenError('This account has been erased');
+    }
   }
 
   /** The ticket, locked for the rest of the transaction, if the caller may see it. */

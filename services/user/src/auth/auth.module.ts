@@ -61,5 +61,6 @@ const MINUTE_MS = 60_000;
       useFactory: (config: UserConfig) => config.REFRESH_TOKEN_TTL_SECONDS,
     },
   ],
+  exports: [RefreshTokens, LoginLockout],
 })
 export class AuthModule {}

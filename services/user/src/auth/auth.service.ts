@@ -106,7 +106,8 @@ export class AuthService {
       : null;
     const signedIn = await this.unitOfWork.run(async (tx) => {
       const current = await this.users.findById(tx.manager, user.id, { lock: true });
-      if (!current) return null;
+      // Erased while the password was being checked: the account is gone for good.
+      if (!current || current.erasedAt) return null;
       await this.lockout.recordSuccess(tx, user.id, lockedUntil);
       if (upgradedHash) await this.users.setPasswordHash(tx, user.id, upgradedHash);
       const issued = await this.refreshTokens.issue(tx, user.id);
@@ -122,7 +123,9 @@ export class AuthService {
       const rotation = await this.refreshTokens.rotate(tx, refreshToken);
       if (rotation.action !== 'rotate') return rotation;
       const user = await this.users.findById(tx.manager, rotation.userId);
-      return user ? { ...rotation, user } : ({ action: 'reject', reason: 'unknown' } as const);
+      // Thrown, not returned, so the successor token just issued is rolled back with it.
+      if (!user || user.erasedAt) throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
+      return { ...rotation, user };
     });
     if (outcome.action === 'rotate') return this.payload(outcome.user, outcome.refreshToken);
     if (outcome.action === 'revoke-family') {
@@ -145,7 +148,8 @@ export class AuthService {
       withPassword: true,
       lock: true,
     });
-    if (!user) return { result: 'unknown-email' };
+    // An erased account counts no failures: it is answered like an email nobody has.
+    if (!user || user.erasedAt) return { result: 'unknown-email' };
     const now = this.clock.now();
     if (user.lockedUntil && isLocked(user.lockedUntil, now)) {
       return { result: 'locked', userId: user.id, lockedUntil: user.lockedUntil };

@@ -49,11 +49,16 @@ export class LoginLockout {
    * set by another attempt stays.
    */
   async recordSuccess(tx: Tx, userId: string, lockedByAttempt: Date | null): Promise<void> {
-    await tx.manager.getRepository(LoginFailureEntity).delete({ userId });
+    await this.forgetFailures(tx, userId);
     if (lockedByAttempt) {
       await tx.manager
         .getRepository(UserEntity)
         .update({ id: userId, lockedUntil: lockedByAttempt }, { lockedUntil: null });
     }
+  }
+
+  /** Drops every recorded failure of the account (on erasure: they describe its owner's logins). */
+  async forgetFailures(tx: Tx, userId: string): Promise<void> {
+    await tx.manager.getRepository(LoginFailureEntity).delete({ userId });
   }
 }

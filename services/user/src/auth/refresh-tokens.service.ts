@@ -83,6 +83,14 @@ export class RefreshTokens {
     return true;
   }
 
+  /** Revokes every token of every family of `userId`; returns how many were still live. */
+  async revokeAllOf(tx: Tx, userId: string): Promise<number> {
+    const result = await tx.manager
+      .getRepository(RefreshTokenEntity)
+      .update({ userId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+    return result.affected ?? 0;
+  }
+
   private async revokeFamily(tx: Tx, familyId: string): Promise<void> {
     await tx.manager
       .getRepository(RefreshTokenEntity)

@@ -13,6 +13,7 @@ function aUser(): UserEntity {
     timeZone: 'UTC',
     passwordHash: 'hash',
     lockedUntil: null,
+    erasedAt: null,
     createdAt: now,
     updatedAt: now,
   };

@@ -30,6 +30,10 @@ export class UserEntity {
   @Column({ name: 'locked_until', type: 'timestamptz', precision: 3, nullable: true })
   lockedUntil!: Date | null;
 
+  /** Set once the account is erased: its email, name and password are then placeholders. */
+  @Column({ name: 'erased_at', type: 'timestamptz', precision: 3, nullable: true })
+  erasedAt!: Date | null;
+
   @Column({ name: 'created_at', type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 

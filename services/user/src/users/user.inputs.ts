@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '@servicedesk/contracts';
 import { pageSizeSchema } from '@servicedesk/platform';
+import { isReservedEmail } from './erased-account';
 import { passwordPolicyViolation } from './password-policy';
 import { isIanaTimeZone } from './time-zone';
 
@@ -36,6 +37,13 @@ const userIdSchema = (field: string) => z.uuid(`${field} must be a user id (UUID
 export const registerInputSchema = z
   .object({ email: emailSchema, password: z.string(), name: nameSchema, timeZone: timeZoneSchema })
   .superRefine((input, ctx) => {
+    if (isReservedEmail(input.email)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['email'],
+        message: 'email must be an address that can receive mail',
+      });
+    }
     const problem = passwordPolicyViolation(input.password, { email: input.email });
     if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: problem });
   });
@@ -45,6 +53,8 @@ export const setUserRoleArgsSchema = z.object({
   userId: userIdSchema('userId'),
   role: z.enum(ROLES),
 });
+
+export const eraseUserArgsSchema = z.object({ userId: userIdSchema('userId') });
 
 export const userArgsSchema = z.object({ id: userIdSchema('id') });
 

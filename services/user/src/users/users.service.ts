@@ -14,6 +14,7 @@ import {
   Clock,
 } from '@servicedesk/platform';
 import { Tx, UnitOfWork } from '@servicedesk/messaging';
+import { ERASED_NAME, ERASED_PASSWORD_HASH, ERASED_TIME_ZONE, erasedEmail } from './erased-account';
 import { UserEntity } from './user.entity';
 import { UserCursor, encodeUserCursor } from './user-cursor';
 
@@ -27,8 +28,8 @@ export interface NewAccount {
 
 export type UserPage = Connection<UserEntity>;
 
-/** Serialises role changes, so two admins demoting each other cannot both see "another admin is left". */
-const ROLE_CHANGE_LOCK = 'user.role-change';
+/** Advisory lock key of `lockAdminRoster`; fixed, every replica must use the same one. */
+const ADMIN_ROSTER_LOCK = 'user.role-change';
 
 @Injectable()
 export class UsersService {
@@ -72,6 +73,7 @@ export class UsersService {
     return query.getOne();
   }
 
+  /** Accounts in creation order; erased ones are left out (they can no longer do anything). */
   async list(args: {
     first: number;
     after: UserCursor | null;
@@ -82,6 +84,7 @@ export class UsersService {
       .createQueryBuilder('u')
       .orderBy('u.createdAt', 'ASC')
       .addOrderBy('u.id', 'ASC')
+      .where('u.erasedAt IS NULL')
       .limit(args.first + 1);
     if (args.role) query.andWhere('u.role = :role', { role: args.role });
     if (args.after) {
@@ -108,6 +111,7 @@ export class UsersService {
       id: randomUUID(),
       ...account,
       lockedUntil: null,
+      erasedAt: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -143,28 +147,20 @@ export class UsersService {
   /**
    * Has the admin `actorId` give a user another role and emits `user.role_changed`; setting
    * the role a user already has changes nothing. Refuses to demote the last admin.
-   *
-   * The actor's role is read again here, not taken from their access token: an admin
-   * demoted a minute ago still holds a token that says ADMIN until it expires.
    */
   async setRole(actorId: string, userId: string, role: Role): Promise<UserEntity> {
     return this.unitOfWork.run(async (tx) => {
-      await tx.manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [ROLE_CHANGE_LOCK]);
+      await this.lockAdminRoster(tx);
+      await this.requireCurrentAdmin(tx.manager, actorId, 'change roles');
       const users = tx.manager.getRepository(UserEntity);
-      const actor = await users.findOne({ select: { role: true }, where: { id: actorId } });
-      if (actor?.role !== 'ADMIN') {
-        throw new ForbiddenError(
-          'only admins may change roles, and your account is no longer an admin',
-        );
-      }
       const user = await users.findOneBy({ id: userId });
       if (!user) throw new NotFoundError('User', userId);
       if (user.role === role) return user;
-      if (user.role === 'ADMIN' && (await users.countBy({ role: 'ADMIN' })) <= 1) {
-        throw new ConflictError(
-          'the last admin cannot lose the ADMIN role; make another user an admin first',
-        );
-      }
+      await this.requireAnotherAdmin(
+        tx.manager,
+        user,
+        'the last admin cannot lose the ADMIN role; make another user an admin first',
+      );
       const previousRole = user.role;
       const updatedAt = this.clock.now();
       await users.update({ id: userId }, { role, updatedAt });
@@ -176,5 +172,64 @@ export class UsersService {
       this.logger.info({ targetUserId: userId, previousRole, role }, 'user role changed');
       return { ...user, role, updatedAt };
     });
+  }
+
+  /**
+   * Serialises everything that can take the ADMIN role away (role changes, erasures) until
+   * the transaction ends, so two admins demoting or erasing each other cannot both see
+   * "another admin is left".
+   */
+  async lockAdminRoster(tx: Tx): Promise<void> {
+    await tx.manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [ADMIN_ROSTER_LOCK]);
+  }
+
+  /**
+   * FORBIDDEN unless `actorId` is an admin right now. The role is read again here, not taken
+   * from the access token: an admin demoted a minute ago still holds a token that says ADMIN
+   * until it expires.
+   */
+  async requireCurrentAdmin(
+    manager: EntityManager,
+    actorId: string,
+    action: string,
+  ): Promise<void> {
+    const actor = await manager
+      .getRepository(UserEntity)
+      .findOne({ select: { role: true }, where: { id: actorId } });
+    if (actor?.role !== 'ADMIN') {
+      throw new ForbiddenError(`only admins may ${action}, and your account is no longer an admin`);
+    }
+  }
+
+  /** CONFLICT (with `refusal`) when `user` is the last admin; call under `lockAdminRoster`. */
+  async requireAnotherAdmin(
+    manager: EntityManager,
+    user: UserEntity,
+    refusal: string,
+  ): Promise<void> {
+    if (user.role !== 'ADMIN') return;
+    if ((await manager.getRepository(UserEntity).countBy({ role: 'ADMIN' })) <= 1) {
+      throw new ConflictError(refusal);
+    }
+  }
+
+  /**
+   * Replaces an account's personal data with placeholders and takes its role away (an erased
+   * account can do nothing); the row and its id stay, for what other records refer to.
+   */
+  async anonymize(tx: Tx, userId: string, erasedAt: Date): Promise<void> {
+    await tx.manager.getRepository(UserEntity).update(
+      { id: userId },
+      {
+        email: erasedEmail(userId),
+        name: ERASED_NAME,
+        timeZone: ERASED_TIME_ZONE,
+        passwordHash: ERASED_PASSWORD_HASH,
+        role: 'CUSTOMER',
+        lockedUntil: null,
+        erasedAt,
+        updatedAt: erasedAt,
+      },
+    );
   }
 }

@@ -26,6 +26,7 @@ export const REGISTER = `mutation Register($input: RegisterInput!) { register(in
 export const LOGIN = `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { ${AUTH_PAYLOAD_FIELDS} } }`;
 export const REFRESH = `mutation Refresh($refreshToken: String!) { refreshToken(refreshToken: $refreshToken) { ${AUTH_PAYLOAD_FIELDS} } }`;
 export const LOGOUT = `mutation Logout($refreshToken: String!) { logout(refreshToken: $refreshToken) }`;
+export const ERASE_USER = `mutation EraseUser($userId: ID!) { eraseUser(userId: $userId) { userId erasedAt } }`;
 export const SET_USER_ROLE = `mutation SetUserRole($userId: ID!, $role: Role!) { setUserRole(userId: $userId, role: $role) { ${USER_FIELDS} } }`;
 
 export interface UserData {

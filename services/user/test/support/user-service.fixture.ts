@@ -2,7 +2,9 @@ import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { Clock, Identity } from '@servicedesk/platform';
+import { EVENTS_EXCHANGE } from '@servicedesk/messaging';
 import {
+  EventPublisher,
   ServiceInstance,
   ServiceUnderTest,
   anIdentity,
@@ -49,6 +51,12 @@ function userServiceOptions(clock: Clock, env: Record<string, string>) {
     env,
     migrate: migrateUserDatabase,
     createApp: (config: UserConfig) => createUserApp(config, { clock }),
+    // The user events need a route, or the relay's mandatory publishes bounce and no outbox
+    // row ever reaches PUBLISHED.
+    async beforeStart({ events }: { events: EventPublisher }) {
+      const { queue } = await events.channel.assertQueue('test.user-events', { durable: false });
+      await events.channel.bindQueue(queue, EVENTS_EXCHANGE, 'user.#');
+    },
   };
 }
 

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { pageSizeSchema } from '@servicedesk/platform';
+import { durationMinutes } from '../slots/slot.inputs';
+import type { AppointmentFilter } from './appointment-filter';
+import { APPOINTMENT_STATUSES } from './appointment.model';
+
+/**
+ * Validation of every argument the appointment API accepts. Each schema validates the whole
+ * argument object of one field, so an issue's path is what the client wrote (`input.notes`).
+ */
+const id = z.uuid({ error: 'must be a UUID' });
+const date = z.date({ error: 'must be a date-time' });
+const status = z.enum(APPOINTMENT_STATUSES, { error: 'is not an appointment status' });
+
+export const NOTES_MAX_LENGTH = 2000;
+export const REASON_MAX_LENGTH = 500;
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 200;
+
+/** Optional text: trimmed, and blank means "not given". */
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .nullish()
+    .transform((value) => (value ? value : null));
+
+const expectedVersion = z
+  .number()
+  .int()
+  .positive('must be a version the appointment had')
+  .nullish()
+  .transform((value) => value ?? undefined);
+
+export const bookAppointmentArgs = z.object({
+  input: z.object({
+    agentId: id,
+    startsAt: date,
+    durationMinutes,
+    customerId: id.nullish().transform((value) => value ?? undefined),
+    ticketId: id.nullish().transform((value) => value ?? null),
+    notes: optionalText(NOTES_MAX_LENGTH),
+  }),
+  idempotencyKey: z
+    .string()
+    .trim()
+    .min(1, 'must not be blank')
+    .max(IDEMPOTENCY_KEY_MAX_LENGTH, `must be at most ${IDEMPOTENCY_KEY_MAX_LENGTH} characters`)
+    .nullish()
+    .transform((value) => value ?? undefined),
+});
+
+export const rescheduleAppointmentArgs = z.object({
+  id,
+  startsAt: date,
+  reason: optionalText(REASON_MAX_LENGTH),
+  expectedVersion,
+});
+
+export const cancelAppointmentArgs = z.object({
+  id,
+  reason: z
+    .string()
+    .trim()
+    .min(1, 'is required')
+    .max(REASON_MAX_LENGTH, `must be at most ${REASON_MAX_LENGTH} characters`),
+  expectedVersion,
+});
+
+export const appointmentIdArgs = z.object({ id });
+
+const filter = z
+  .object({
+    status: z.array(status).nullish(),
+    agentId: id.nullish(),
+    customerId: id.nullish(),
+    ticketId: id.nullish(),
+    from: date.nullish(),
+    to: date.nullish(),
+  })
+  .nullish()
+  .transform((value): AppointmentFilter => {
+    const result: AppointmentFilter = {};
+    if (value?.status?.length) result.status = value.status;
+    if (value?.agentId) result.agentId = value.agentId;
+    if (value?.customerId) result.customerId = value.customerId;
+    if (value?.ticketId) result.ticketId = value.ticketId;
+    if (value?.from) result.from = value.from;
+    if (value?.to) result.to = value.to;
+    return result;
+  });
+
+export const appointmentListArgs = z.object({
+  filter,
+  first: pageSizeSchema({ min: 0 }),
+  after: z.string().nullish(),
+});
+
+/** `User.appointments(status, first, after)`: the same list with only a status criterion. */
+export const userAppointmentsArgs = z
+  .object({
+    status: z.array(status).nullish(),
+    first: pageSizeSchema({ min: 0 }),
+    after: z.string().nullish(),
+  })
+  .transform(({ status: statuses, ...page }) => ({
+    ...page,
+    filter: statuses?.length ? { status: statuses } : {},
+  }));
+
+export type BookAppointmentArgs = z.infer<typeof bookAppointmentArgs>;
+export type BookAppointmentInput = BookAppointmentArgs['input'];
+export type RescheduleAppointmentArgs = z.infer<typeof rescheduleAppointmentArgs>;
+export type CancelAppointmentArgs = z.infer<typeof cancelAppointmentArgs>;

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { baseConfigShape, loadConfig, portVariable } from '@servicedesk/platform';
+
+/** Where mails go on a developer machine (e.g. Mailpit from docker-compose). */
+export const LOCAL_SMTP_URL = 'smtp://127.0.0.1:1025';
+
+/** An smtp:// or smtps:// URL; the value itself never appears in an error (it may hold credentials). */
+const smtpUrl = z.string().refine(
+  (value) => {
+    try {
+      return ['smtp:', 'smtps:'].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a URL starting with smtp:// or smtps://' },
+);
+
+const notificationConfigSchema = z.object({
+  ...baseConfigShape,
+  NOTIFICATION_PORT: portVariable(3004),
+  /** Credentials, if any, go in the URL: required explicitly in production. */
+  SMTP_URL: smtpUrl.default(LOCAL_SMTP_URL),
+  NOTIFICATION_EMAIL_FROM: z
+    .string()
+    .trim()
+    .min(3)
+    .default('Servicedesk <no-reply@servicedesk.local>'),
+  /** Bound on one SMTP conversation; past it the attempt counts as a transient failure. */
+  NOTIFICATION_SMTP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** How often held or retried emails are looked for; 0 turns the timer off (on demand only). */
+  NOTIFICATION_RELEASE_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Emails looked at per round of the release loop. */
+  NOTIFICATION_RELEASE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Appointment changes this close to the start are critical: sent even in quiet hours. */
+  NOTIFICATION_CRITICAL_APPOINTMENT_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(24),
+});
+
+export type NotificationConfig = z.infer<typeof notificationConfigSchema>;
+
+/** Reads and validates the notification service's configuration once, at start-up. */
+export function loadNotificationConfig(env: NodeJS.ProcessEnv = process.env): NotificationConfig {
+  return loadConfig(notificationConfigSchema, env, { productionSecrets: ['SMTP_URL'] });
+}
+
+/** Injection token of the parsed configuration. */
+export const NOTIFICATION_CONFIG = Symbol('NOTIFICATION_CONFIG');

@@ -1,0 +1,87 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { CLOCK, Clock, LOGGER, Logger } from '@servicedesk/platform';
+import { NOTIFICATION_CONFIG, NotificationConfig } from '../config';
+import { NotificationRepository } from '../inbox/notification.repository';
+import { EmailDelivery, RetryPolicy } from './email-delivery.service';
+import { releaseRetryPolicy } from './retry-policy';
+
+/**
+ * Sends pending emails whose time has come: held by quiet hours, waiting after a transient
+ * failure, or made due again (a replay, an admin's retry). Runs every
+ * `NOTIFICATION_RELEASE_INTERVAL_MS` (runs chained, never overlapping in one process) and
+ * on demand. Safe with any number of replicas: each email is claimed before it is sent.
+ * A transient failure makes the email due again after an exponential backoff with jitter;
+ * after `CONSUMER_MAX_ATTEMPTS` attempts, or at once on a permanent failure, it is FAILED.
+ */
+@Injectable()
+export class EmailReleaseLoop implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+  private stopped = false;
+  private readonly policy: RetryPolicy;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly notifications: NotificationRepository,
+    private readonly emails: EmailDelivery,
+    @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.policy = releaseRetryPolicy(config);
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.config.NOTIFICATION_RELEASE_INTERVAL_MS > 0) this.schedule();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass over every email due at the clock's now; returns how many went out. */
+  async release(): Promise<number> {
+    const now = this.clock.now();
+    const batchSize = this.config.NOTIFICATION_RELEASE_BATCH_SIZE;
+    let sent = 0;
+    let after: { deliverAfter: Date; id: string } | undefined;
+    while (!this.stopped) {
+      const due = await this.notifications.dueEmails(
+        this.dataSource.manager,
+        now,
+        batchSize,
+        after,
+      );
+      for (const email of due) {
+        const result = await this.emails.attempt(email.id, this.policy);
+        if (result.outcome === 'sent') sent += 1;
+      }
+      if (due.length < batchSize) break;
+      after = due[due.length - 1];
+    }
+    if (sent > 0) this.logger.info({ sent }, 'held emails released');
+    return sent;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.release()
+        .catch((error: unknown) =>
+          this.logger.error({ err: error }, 'releasing held emails failed; retrying next run'),
+        )
+        .finally(() => {
+          this.running = undefined;
+          this.schedule();
+        });
+    }, this.config.NOTIFICATION_RELEASE_INTERVAL_MS);
+  }
+}

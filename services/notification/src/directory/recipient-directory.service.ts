@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { EventPayload, Role } from '@servicedesk/contracts';
+import { queryRows } from '../database/sql';
+import { TABLES } from '../database/tables';
+
+/** Someone the service can notify: known from `user.registered` and not erased. */
+export interface Recipient {
+  id: string;
+  email: string;
+  name: string;
+  timeZone: string;
+}
+
+/**
+ * The service's own record of people and ticket titles, fed by events. Events may arrive
+ * late or out of order, so each fact carries the time it happened and an older one never
+ * overwrites a newer one; an erasure is final and leaves only a tombstone.
+ */
+@Injectable()
+export class RecipientDirectory {
+  async recordRegistration(
+    manager: EntityManager,
+    user: EventPayload<'user.registered'>,
+    asOf: Date,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO ${TABLES.recipients} AS r (id, email, name, time_zone, profile_as_of, role, role_as_of)
+       VALUES ($1, $2, $3, $4, $5, $6, $5)
+       ON CONFLICT (id) DO UPDATE SET
+         email = CASE WHEN r.profile_as_of IS NULL OR r.profile_as_of <= EXCLUDED.profile_as_of
+                      THEN EXCLUDED.email ELSE r.email END,
+         name = CASE WHEN r.profile_as_of IS NULL OR r.profile_as_of <= EXCLUDED.profile_as_of
+                     THEN EXCLUDED.name ELSE r.name END,
+         time_zone = CASE WHEN r.profile_as_of IS NULL OR r.profile_as_of <= EXCLUDED.profile_as_of
+                          THEN EXCLUDED.time_zone ELSE r.time_zone END,
+         profile_as_of = GREATEST(r.profile_as_of, EXCLUDED.profile_as_of),
+         role = CASE WHEN r.role_as_of IS NULL OR r.role_as_of <= EXCLUDED.role_as_of
+                     THEN EXCLUDED.role ELSE r.role END,
+         role_as_of = GREATEST(r.role_as_of, EXCLUDED.role_as_of)
+       WHERE r.erased_at IS NULL`,
+      [user.userId, user.email, user.name, user.timeZone, asOf, user.role],
+    );
+  }
+
+  async recordRole(manager: EntityManager, userId: string, role: Role, asOf: Date): Promise<void> {
+    await manager.query(
+      `INSERT INTO ${TABLES.recipients} AS r (id, role, role_as_of) VALUES ($1, $2, $3)
+       ON CONFLICT (id) DO UPDATE SET role = EXCLUDED.role, role_as_of = EXCLUDED.role_as_of
+       WHERE r.erased_at IS NULL AND (r.role_as_of IS NULL OR r.role_as_of <= EXCLUDED.role_as_of)`,
+      [userId, role, asOf],
+    );
+  }
+
+  /**
+   * Forgets a person: their notifications, preferences and the titles of the tickets they
+   * requested go, and only a tombstone (id, erased_at) stays, so no late event notifies
+   * or brings them back.
+   */
+  async erase(manager: EntityManager, userId: string, at: Date): Promise<void> {
+    await manager.query(
+      `INSERT INTO ${TABLES.recipients} AS r (id, erased_at) VALUES ($1, $2)
+       ON CONFLICT (id) DO UPDATE SET email = NULL, name = NULL, time_zone = NULL,
+         profile_as_of = NULL, role = NULL, role_as_of = NULL,
+         erased_at = COALESCE(r.erased_at, EXCLUDED.erased_at)`,
+      [userId, at],
+    );
+    await manager.query(`DELETE FROM ${TABLES.notifications} WHERE recipient_id = $1`, [userId]);
+    await manager.query(`DELETE FROM ${TABLES.preferences} WHERE user_id = $1`, [userId]);
+    await manager.query(`DELETE FROM ${TABLES.tickets} WHERE requester_id = $1`, [userId]);
+  }
+
+  /** A ticket of an erased requester is not recorded: its title is theirs. */
+  async recordTicket(
+    manager: EntityManager,
+    ticket: Pick<EventPayload<'ticket.created'>, 'ticketId' | 'title' | 'requesterId'>,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO ${TABLES.tickets} (id, title, requester_id)
+       SELECT $1, $2, $3
+       WHERE NOT EXISTS (SELECT 1 FROM ${TABLES.recipients} WHERE id = $3 AND erased_at IS NOT NULL)
+       ON CONFLICT (id) DO NOTHING`,
+      [ticket.ticketId, ticket.title, ticket.requesterId],
+    );
+  }
+
+  /** The people among `ids` who can be notified (registered, not erased), by id. */
+  async findRecipients(
+    manager: EntityManager,
+    ids: readonly string[],
+  ): Promise<Map<string, Recipient>> {
+    if (ids.length === 0) return new Map();
+    const rows = await queryRows<Recipient>(
+      manager,
+      `SELECT id, email, name, time_zone AS "timeZone" FROM ${TABLES.recipients}
+       WHERE id = ANY($1::uuid[]) AND erased_at IS NULL AND email IS NOT NULL`,
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.id, row]));
+  }
+
+  /** Those of `ids` the directory has no row for at all (neither registered nor erased). */
+  async unknownAmong(manager: EntityManager, ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await queryRows<{ id: string }>(
+      manager,
+      `SELECT id FROM ${TABLES.recipients} WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const known = new Set(rows.map((row) => row.id));
+    return ids.filter((id) => !known.has(id));
+  }
+
+  async ticketTitle(manager: EntityManager, ticketId: string): Promise<string | null> {
+    const [row] = await queryRows<{ title: string }>(
+      manager,
+      `SELECT title FROM ${TABLES.tickets} WHERE id = $1`,
+      [ticketId],
+    );
+    return row?.title ?? null;
+  }
+
+  /** The time zone quiet hours are read in; null until the person is known. */
+  async timeZoneOf(manager: EntityManager, userId: string): Promise<string | null> {
+    const [row] = await queryRows<{ timeZone: string | null }>(
+      manager,
+      `SELECT time_zone AS "timeZone" FROM ${TABLES.recipients} WHERE id = $1 AND erased_at IS NULL`,
+      [userId],
+    );
+    return row?.timeZone ?? null;
+  }
+}

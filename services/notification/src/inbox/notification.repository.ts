@@ -1,0 +1,247 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { queryRows } from '../database/sql';
+import { TABLES } from '../database/tables';
+import type { NotificationChannel, NotificationStatus } from '../rules/categories';
+import type { NotificationCursor } from './notification-cursor';
+import {
+  NOTIFICATION_COLUMNS,
+  Notification,
+  notificationColumnNames,
+  notificationColumns,
+  typedPlaceholder,
+} from './notification';
+
+/** Which notifications a list shows; every given criterion must hold. */
+export interface NotificationFilter {
+  recipientId?: string;
+  status?: NotificationStatus;
+  channel?: NotificationChannel;
+  unreadOnly?: boolean;
+}
+
+export interface NotificationPageQuery {
+  filter: NotificationFilter;
+  after?: NotificationCursor;
+  limit: number;
+}
+
+const COLUMNS = notificationColumns('n');
+
+/** Every statement on `notification.notifications`. Writes take the transaction's manager. */
+@Injectable()
+export class NotificationRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Inserts the rows that do not exist yet (per event, recipient and channel) and returns
+   * those it inserted. Nobody erased is notified, even by an event that was on its way: the
+   * recipients' directory rows are locked first, so an erasure running at the same time
+   * either waits for these rows and deletes them, or committed before and this insert sees it.
+   */
+  async insertNew(manager: EntityManager, rows: Notification[]): Promise<Notification[]> {
+    if (rows.length === 0) return [];
+    await manager.query(
+      `SELECT id FROM ${TABLES.recipients} WHERE id = ANY($1::uuid[]) ORDER BY id FOR SHARE`,
+      [[...new Set(rows.map((row) => row.recipientId))]],
+    );
+    const columns = notificationColumnNames();
+    const values: unknown[] = [];
+    const tuples = rows.map((row) => {
+      const placeholders = NOTIFICATION_COLUMNS.map((property) => {
+        values.push(row[property]);
+        return typedPlaceholder(property, values.length);
+      });
+      return `(${placeholders.join(', ')})`;
+    });
+    return queryRows<Notification>(
+      manager,
+      `INSERT INTO ${TABLES.notifications} AS n (${columns.join(', ')})
+       SELECT * FROM (VALUES ${tuples.join(', ')}) AS v(${columns.join(', ')})
+       WHERE NOT EXISTS (
+         SELECT 1 FROM ${TABLES.recipients} r WHERE r.id = v.recipient_id AND r.erased_at IS NOT NULL
+       )
+       ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING
+       RETURNING ${COLUMNS}`,
+      values,
+    );
+  }
+
+  async findPage(query: NotificationPageQuery): Promise<Notification[]> {
+    const values: unknown[] = [];
+    const add = (value: unknown) => {
+      values.push(value);
+      return `$${values.length}`;
+    };
+    const conditions: string[] = [];
+    const { filter } = query;
+    if (filter.recipientId) conditions.push(`n.recipient_id = ${add(filter.recipientId)}::uuid`);
+    if (filter.status) conditions.push(`n.status = ${add(filter.status)}`);
+    if (filter.channel) conditions.push(`n.channel = ${add(filter.channel)}`);
+    if (filter.unreadOnly) conditions.push('n.read_at IS NULL');
+    if (query.after) {
+      conditions.push(
+        `(n.created_at, n.id) < (${add(query.after.createdAt)}::timestamptz, ${add(query.after.id)}::uuid)`,
+      );
+    }
+    const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+    return queryRows<Notification>(
+      this.dataSource.manager,
+      `SELECT ${COLUMNS} FROM ${TABLES.notifications} n ${where}
+       ORDER BY n.created_at DESC, n.id DESC LIMIT ${add(query.limit + 1)}::int`,
+      values,
+    );
+  }
+
+  async findById(manager: EntityManager, id: string): Promise<Notification | undefined> {
+    const [row] = await queryRows<Notification>(
+      manager,
+      `SELECT ${COLUMNS} FROM ${TABLES.notifications} n WHERE n.id = $1`,
+      [id],
+    );
+    return row;
+  }
+
+  async unreadCount(recipientId: string): Promise<number> {
+    const [row] = await queryRows<{ count: number }>(
+      this.dataSource.manager,
+      `SELECT count(*)::int AS count FROM ${TABLES.notifications}
+       WHERE recipient_id = $1 AND channel = 'IN_APP' AND read_at IS NULL`,
+      [recipientId],
+    );
+    return row.count;
+  }
+
+  /** Marks one of the recipient's notifications read (once: the first time stays). */
+  async markRead(recipientId: string, id: string, now: Date): Promise<Notification | undefined> {
+    const [row] = await queryRows<Notification>(
+      this.dataSource.manager,
+      `UPDATE ${TABLES.notifications} n SET read_at = COALESCE(n.read_at, $3)
+       WHERE n.id = $1 AND n.recipient_id = $2
+       RETURNING ${COLUMNS}`,
+      [id, recipientId, now],
+    );
+    return row;
+  }
+
+  /** How many unread in-app notifications of the recipient it marked read. */
+  async markAllRead(recipientId: string, now: Date): Promise<number> {
+    const rows = await queryRows<{ id: string }>(
+      this.dataSource.manager,
+      `UPDATE ${TABLES.notifications} SET read_at = $2
+       WHERE recipient_id = $1 AND channel = 'IN_APP' AND read_at IS NULL
+       RETURNING id`,
+      [recipientId, now],
+    );
+    return rows.length;
+  }
+
+  /** Emails of one event still to send and due at `now`. */
+  async dueEmailsOfEvent(manager: EntityManager, eventId: string, now: Date): Promise<string[]> {
+    const rows = await queryRows<{ id: string }>(
+      manager,
+      `SELECT id FROM ${TABLES.notifications}
+       WHERE source_event_id = $1 AND channel = 'EMAIL' AND status = 'PENDING' AND deliver_after <= $2
+       ORDER BY id`,
+      [eventId, now],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Makes the FAILED emails of an event due again. A message whose emails failed is parked,
+   * so finding any when it is handled means an operator replayed it from the DLQ.
+   */
+  async reopenFailedOfEvent(manager: EntityManager, eventId: string, now: Date): Promise<number> {
+    const rows = await queryRows<{ id: string }>(
+      manager,
+      `UPDATE ${TABLES.notifications} SET status = 'PENDING', attempts = 0, deliver_after = $2
+       WHERE source_event_id = $1 AND channel = 'EMAIL' AND status = 'FAILED'
+       RETURNING id`,
+      [eventId, now],
+    );
+    return rows.length;
+  }
+
+  /** Makes one FAILED email due again with a fresh budget of attempts; undefined if it is not one. */
+  async reopenFailed(
+    manager: EntityManager,
+    id: string,
+    now: Date,
+  ): Promise<Notification | undefined> {
+    const [row] = await queryRows<Notification>(
+      manager,
+      `UPDATE ${TABLES.notifications} n SET status = 'PENDING', attempts = 0, deliver_after = $2
+       WHERE n.id = $1 AND n.channel = 'EMAIL' AND n.status = 'FAILED'
+       RETURNING ${COLUMNS}`,
+      [id, now],
+    );
+    return row;
+  }
+
+  /** Pending emails due at `now`, oldest due first, strictly after `after` (keyset). */
+  async dueEmails(
+    manager: EntityManager,
+    now: Date,
+    limit: number,
+    after?: { deliverAfter: Date; id: string },
+  ): Promise<Array<{ id: string; deliverAfter: Date }>> {
+    return queryRows(
+      manager,
+      `SELECT id, deliver_after AS "deliverAfter" FROM ${TABLES.notifications}
+       WHERE status = 'PENDING' AND channel = 'EMAIL' AND deliver_after <= $1
+         AND ($3::timestamptz IS NULL OR (deliver_after, id) > ($3::timestamptz, $4::uuid))
+       ORDER BY deliver_after, id LIMIT $2`,
+      [now, limit, after?.deliverAfter ?? null, after?.id ?? null],
+    );
+  }
+
+  /**
+   * Takes a pending email for sending, locked until the transaction ends. Undefined when it
+   * is sent, failed, gone (erased), or being sent by someone else right now.
+   */
+  async claimEmail(manager: EntityManager, id: string): Promise<Notification | undefined> {
+    const [row] = await queryRows<Notification>(
+      manager,
+      `SELECT ${COLUMNS} FROM ${TABLES.notifications} n
+       WHERE n.id = $1 AND n.channel = 'EMAIL' AND n.status = 'PENDING'
+       FOR UPDATE SKIP LOCKED`,
+      [id],
+    );
+    return row;
+  }
+
+  async markSent(manager: EntityManager, id: string, attempts: number, now: Date): Promise<void> {
+    await manager.query(
+      `UPDATE ${TABLES.notifications} SET status = 'SENT', attempts = $2, sent_at = $3 WHERE id = $1`,
+      [id, attempts, now],
+    );
+  }
+
+  async recordRetry(
+    manager: EntityManager,
+    id: string,
+    attempts: number,
+    error: string,
+    deliverAfter: Date | null,
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE ${TABLES.notifications}
+       SET attempts = $2, last_error = $3, deliver_after = COALESCE($4, deliver_after)
+       WHERE id = $1`,
+      [id, attempts, error, deliverAfter],
+    );
+  }
+
+  async markFailed(
+    manager: EntityManager,
+    id: string,
+    attempts: number,
+    error: string,
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE ${TABLES.notifications} SET status = 'FAILED', attempts = $2, last_error = $3 WHERE id = $1`,
+      [id, attempts, error],
+    );
+  }
+}

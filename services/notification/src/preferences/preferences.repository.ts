@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { queryRows } from '../database/sql';
+import { TABLES } from '../database/tables';
+import { ChannelChoice, NotificationPreferences, withDefaults } from './preferences';
+
+interface PreferencesRow {
+  userId: string;
+  categories: Record<string, Partial<ChannelChoice>>;
+  quietHoursStart: number | null;
+  quietHoursEnd: number | null;
+}
+
+const COLUMNS = `user_id AS "userId", categories, quiet_hours_start AS "quietHoursStart",
+                 quiet_hours_end AS "quietHoursEnd"`;
+
+function toPreferences(row: PreferencesRow | undefined): NotificationPreferences {
+  if (!row) return withDefaults({}, null);
+  const quietHours =
+    row.quietHoursStart === null || row.quietHoursEnd === null
+      ? null
+      : { start: row.quietHoursStart, end: row.quietHoursEnd };
+  return withDefaults(row.categories, quietHours);
+}
+
+/** Storage of people's notification preferences (defaults for anyone without a row). */
+@Injectable()
+export class PreferencesRepository {
+  async find(
+    manager: EntityManager,
+    userId: string,
+    options: { lock?: boolean } = {},
+  ): Promise<NotificationPreferences> {
+    const [row] = await queryRows<PreferencesRow>(
+      manager,
+      `SELECT ${COLUMNS} FROM ${TABLES.preferences} WHERE user_id = $1 ${options.lock ? 'FOR UPDATE' : ''}`,
+      [userId],
+    );
+    return toPreferences(row);
+  }
+
+  async findMany(
+    manager: EntityManager,
+    userIds: readonly string[],
+  ): Promise<Map<string, NotificationPreferences>> {
+    const rows =
+      userIds.length === 0
+        ? []
+        : await queryRows<PreferencesRow>(
+            manager,
+            `SELECT ${COLUMNS} FROM ${TABLES.preferences} WHERE user_id = ANY($1::uuid[])`,
+            [userIds],
+          );
+    const byUser = new Map(rows.map((row) => [row.userId, row]));
+    return new Map(userIds.map((id) => [id, toPreferences(byUser.get(id))]));
+  }
+
+  async save(
+    manager: EntityManager,
+    userId: string,
+    preferences: NotificationPreferences,
+    now: Date,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO ${TABLES.preferences} (user_id, categories, quiet_hours_start, quiet_hours_end, updated_at)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (user_id) DO UPDATE SET categories = EXCLUDED.categories,
+         quiet_hours_start = EXCLUDED.quiet_hours_start, quiet_hours_end = EXCLUDED.quiet_hours_end,
+         updated_at = EXCLUDED.updated_at`,
+      [
+        userId,
+        JSON.stringify(preferences.categories),
+        preferences.quietHours?.start ?? null,
+        preferences.quietHours?.end ?? null,
+        now,
+      ],
+    );
+  }
+}
