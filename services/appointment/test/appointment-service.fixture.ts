@@ -44,6 +44,8 @@ export interface AppointmentServiceFixture extends ServiceUnderTest<
   /** Makes a ticket of `requester` known through `ticket.created`; returns its id. */
   registerTicket(requester: Identity): Promise<string>;
   waitForKnownRole(userId: string, role: Role | 'ERASED'): Promise<void>;
+  /** Whether the service's consumer has handled (and committed) the message. */
+  isProcessed(messageId: string): Promise<boolean>;
   waitForProcessed(messageId: string): Promise<void>;
   /** Outbox rows of one aggregate (optionally one type), in emission order. */
   outbox(aggregateId: string): Promise<OutboxRow[]>;
@@ -90,16 +92,16 @@ export async function startAppointmentService(
       description: `user ${userId} to be known to the appointment service as ${role}`,
     });
   };
+  const isProcessed = async (messageId: string): Promise<boolean> => {
+    const { rows } = await db.query('SELECT 1 FROM appointment.inbox WHERE message_id = $1', [
+      messageId,
+    ]);
+    return rows.length > 0;
+  };
   const waitForProcessed = async (messageId: string): Promise<void> => {
-    await waitFor(
-      async () => {
-        const { rows } = await db.query('SELECT 1 FROM appointment.inbox WHERE message_id = $1', [
-          messageId,
-        ]);
-        return rows.length > 0;
-      },
-      { description: `message ${messageId} to be processed by the appointment service` },
-    );
+    await waitFor(() => isProcessed(messageId), {
+      description: `message ${messageId} to be processed by the appointment service`,
+    });
   };
 
   return {
@@ -135,6 +137,7 @@ export async function startAppointmentService(
       return created.aggregateId;
     },
     waitForKnownRole,
+    isProcessed,
     waitForProcessed,
     async outbox(aggregateId: string, type?: EventType) {
       const { rows } = await db.query<OutboxRow>(

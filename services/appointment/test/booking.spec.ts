@@ -94,6 +94,15 @@ describe('appointment service: booking', () => {
       });
     });
 
+    it('refuses an agent as their own customer', async () => {
+      const before = await service.count('appointments');
+      expect(errorOf(await tryBook(agent, { startsAt, customerId: agent.userId }))).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'input.customerId',
+      });
+      expect(await service.count('appointments')).toBe(before);
+    });
+
     it('forbids customers to book for someone else and agents to book a colleague', async () => {
       expect(
         errorOf(await tryBook(customer, { startsAt, customerId: otherCustomer.userId })).code,
@@ -184,6 +193,50 @@ describe('appointment service: booking', () => {
       [agent.userId],
     );
     expect(rows).toHaveLength(1);
+  });
+
+  describe('the buffer between concurrent bookings', () => {
+    const withBuffer = () =>
+      setAvailability(service, agent, {
+        bufferMinutes: 30,
+        minimumNoticeMinutes: 240,
+        bookingWindowDays: 14,
+      });
+    const days = ['2031-03-05', '2031-03-06', '2031-03-07', '2031-03-10', '2031-03-11'];
+
+    // Whichever request is checked first, the other is refused: by the slot check if it sees
+    // the first one committed, by the exclusion constraint if both checked before either wrote.
+    it.each([
+      ['after', 'T10:45:00.000Z'],
+      ['before', 'T09:15:00.000Z'],
+    ])(
+      'books only one of 10:00–10:30 and a neighbour within the buffer %s it',
+      async (_side, neighbourTime) => {
+        await withBuffer();
+        for (const day of days) {
+          const responses = await Promise.all([
+            tryBook(customer, { startsAt: `${day}T10:00:00.000Z` }),
+            tryBook(otherCustomer, { startsAt: `${day}${neighbourTime}` }),
+          ]);
+          const failures = responses.filter((r) => r.errors?.length).map((r) => errorOf(r).code);
+          expect(failures).toEqual(['CONFLICT']);
+        }
+      },
+    );
+
+    it('books concurrent appointments exactly the buffer apart', async () => {
+      await withBuffer();
+      const responses = await Promise.all(
+        ['09:00', '10:00', '11:00'].map((time) =>
+          tryBook(anIdentity('CUSTOMER'), { startsAt: `2031-03-12T${time}:00.000Z` }),
+        ),
+      );
+      expect(responses.map((r) => dataOf(r).bookAppointment.status)).toEqual([
+        'CONFIRMED',
+        'CONFIRMED',
+        'CONFIRMED',
+      ]);
+    });
   });
 
   describe('idempotency keys', () => {

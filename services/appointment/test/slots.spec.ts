@@ -1,6 +1,6 @@
 import { Identity } from '@servicedesk/platform';
 import { anIdentity, dataOf, errorOf } from '@servicedesk/testing';
-import { ADD_TIME_OFF, AVAILABLE_SLOTS, book, setAvailability, slotStarts } from './builders';
+import { ADD_TIME_OFF, AVAILABLE_SLOTS, BOOK, book, setAvailability, slotStarts } from './builders';
 import { AppointmentServiceFixture, startAppointmentService } from './appointment-service.fixture';
 
 /** Slots through the API; the calculator's DST cases are unit-tested beside it. */
@@ -40,6 +40,25 @@ describe('appointment service: availableSlots', () => {
     await book(service, customer, { agentId: agent.userId, startsAt: '2031-03-03T10:00:00.000Z' });
     const slots = await mondaySlots(agent);
     expect(slots.slice(0, 2)).toEqual(['2031-03-03T09:00:00.000Z', '2031-03-03T11:00:00.000Z']);
+  });
+
+  it('keeps a raised buffer after an appointment booked under a smaller one', async () => {
+    const agent = await anAgent({ bufferMinutes: 0 });
+    await book(service, customer, { agentId: agent.userId, startsAt: '2031-03-03T10:00:00.000Z' });
+    await setAvailability(service, agent, { bufferMinutes: 30 });
+    // 10:00–10:30 with 30 minutes on either side: nothing from 09:15 to 10:45 is offered.
+    expect((await mondaySlots(agent)).slice(0, 2)).toEqual([
+      '2031-03-03T09:00:00.000Z',
+      '2031-03-03T11:00:00.000Z',
+    ]);
+    const tooClose = await service.query(
+      BOOK,
+      {
+        input: { agentId: agent.userId, startsAt: '2031-03-03T10:30:00.000Z', durationMinutes: 30 },
+      },
+      customer,
+    );
+    expect(errorOf(tooClose).code).toBe('CONFLICT');
   });
 
   it('leaves out slots within the minimum notice', async () => {

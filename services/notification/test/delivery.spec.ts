@@ -190,6 +190,48 @@ describe('notification service: email delivery', () => {
     expect(await service.deadLetterCount()).toBe(0);
   });
 
+  it('leaves an email FAILED when a retry of its message comes back: only a replay reopens it', async () => {
+    const person = await service.registerPerson('CUSTOMER');
+    service.smtp.failNext(1, { code: 550, message: 'Mailbox unavailable' });
+    const created = await service.publish(
+      anEvent('ticket.created', { payload: { requesterId: person.userId, title: 'Given up' } }),
+    );
+    await waitFor(async () => (await service.deadLetterCount()) === 1, {
+      description: 'the message to be parked',
+    });
+    await service.events.channel.purgeQueue('notification.deliveries.dlq');
+    const failed = emailOf(await service.notificationsOf(created.id));
+    expect(failed).toMatchObject({ status: 'FAILED', attempts: 1 });
+
+    // As a delay queue hands back a message after its first attempt failed (while, e.g.,
+    // the release loop gave up on the email): its second attempt.
+    await new Promise<void>((resolve, reject) =>
+      service.events.channel.sendToQueue(
+        'notification.deliveries',
+        Buffer.from(JSON.stringify(created)),
+        {
+          messageId: created.id,
+          type: created.type,
+          contentType: 'application/json',
+          persistent: true,
+          headers: { 'x-attempt': 2, 'x-original-routing-key': created.type },
+        },
+        (error) => (error ? reject(error) : resolve()),
+      ),
+    );
+    await service.waitForProcessed(created.id);
+
+    expect(emailOf(await service.notificationsOf(created.id))).toMatchObject({
+      status: 'FAILED',
+      attempts: 1,
+    });
+    expect(mailsAbout(person, 'Given up')).toEqual([]);
+    const failures = (await service.outbox('notification.failed')).filter(
+      (row) => row.envelope.payload.notificationId === failed?.id,
+    );
+    expect(failures).toHaveLength(1);
+  });
+
   it('parks the message once transient failures use up its attempts, the email FAILED', async () => {
     const person = await service.registerPerson('CUSTOMER');
     service.smtp.failNext(3, { code: 421, message: 'Service not available' });

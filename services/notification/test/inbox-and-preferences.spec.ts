@@ -9,6 +9,7 @@ import {
   UNREAD_COUNT,
   UPDATE_PREFERENCES,
   aKnownTicket,
+  deliver,
   myNotifications,
 } from './builders';
 import {
@@ -118,6 +119,10 @@ describe('notification service: the in-app inbox', () => {
     );
     expect(dataOf(response).markAllNotificationsRead).toBe(3);
     expect(await unreadCount(customer)).toBe(0);
+    // Emails are not part of the inbox's read/unread: nothing unread is left on any channel.
+    expect((await myNotifications(service, customer.identity, { unreadOnly: true })).edges).toEqual(
+      [],
+    );
     expect(await unreadCount(other)).toBe(1);
   });
 
@@ -236,6 +241,39 @@ describe('notification service: preferences', () => {
     ).updateNotificationPreferences;
     expect(cleared.quietHours).toBeNull();
     expect((await preferencesOf(person)).quietHours).toBeNull();
+  });
+
+  it('applies concurrent first changes one after the other, losing neither', async () => {
+    const people = await Promise.all(
+      Array.from({ length: 5 }, () => service.registerPerson('CUSTOMER')),
+    );
+
+    await Promise.all(
+      people.flatMap((person) => [
+        update(person, { categories: [{ category: 'SLA', email: false }] }),
+        update(person, { categories: [{ category: 'REMINDERS', inApp: false }] }),
+      ]),
+    );
+
+    for (const person of people) {
+      const { categories } = await preferencesOf(person);
+      expect(categories.find((c) => c.category === 'SLA')).toMatchObject({ email: false });
+      expect(categories.find((c) => c.category === 'REMINDERS')).toMatchObject({ inApp: false });
+    }
+  });
+
+  it('refuses changes by an erased person whose token has not expired yet, and writes nothing', async () => {
+    const person = await service.registerPerson('CUSTOMER');
+    await deliver(service, 'user.erased', { aggregateId: person.userId, actor: null });
+
+    const refused = await update(person, { quietHours: { start: '22:00', end: '07:00' } });
+
+    expect(errorOf(refused)).toMatchObject({ code: 'FORBIDDEN' });
+    const { rows } = await service.db.query(
+      'SELECT 1 FROM notification.preferences WHERE user_id = $1',
+      [person.userId],
+    );
+    expect(rows).toEqual([]);
   });
 
   it('refuses to turn SECURITY emails off, and writes nothing', async () => {

@@ -70,4 +70,52 @@ describe('notification service: a recipient whose registration arrives late', ()
     );
     expect(await service.deadLetterCount()).toBe(0);
   });
+
+  it('waits for the registration when a role change overtook it, then tells them', async () => {
+    const user = anIdentity('CUSTOMER');
+    const registeredAt = Date.now() - 60_000;
+    const promoted = await service.publish(
+      anEvent('user.role_changed', {
+        aggregateId: user.userId,
+        occurredAt: new Date(registeredAt + 1000),
+        payload: { previousRole: 'CUSTOMER', role: 'AGENT' },
+      }),
+    );
+    // The role is recorded on the first attempt, before the person can be written to.
+    await waitFor(
+      async () =>
+        (
+          await service.db.query(
+            `SELECT 1 FROM notification.recipients WHERE id = $1 AND role = 'AGENT'`,
+            [user.userId],
+          )
+        ).rows.length > 0,
+      { description: 'the first attempt at the role change' },
+    );
+    expect(await processed(promoted.id)).toBe(false);
+
+    const email = `promoted-${randomUUID().slice(0, 8)}@example.com`;
+    await service.publish(
+      anEvent('user.registered', {
+        aggregateId: user.userId,
+        occurredAt: new Date(registeredAt),
+        payload: { email, name: 'Ravi', timeZone: 'UTC', role: 'CUSTOMER' },
+      }),
+    );
+
+    await service.waitForProcessed(promoted.id);
+    expect((await service.notificationsOf(promoted.id)).map((row) => row.channel)).toEqual([
+      'EMAIL',
+      'IN_APP',
+    ]);
+    await service.smtp.waitForMail(
+      (mail) => mail.to.includes(email) && mail.subject === 'Your role has changed',
+      'the role change mail',
+    );
+    const { rows } = await service.db.query(
+      'SELECT role FROM notification.recipients WHERE id = $1',
+      [user.userId],
+    );
+    expect(rows).toEqual([{ role: 'AGENT' }]);
+  });
 });

@@ -164,12 +164,31 @@ describe('notification service: who is told, and what the mail says', () => {
   });
 
   it('skips people it never hears of, once the retries waiting for them are spent', async () => {
-    const stranger = anIdentity('CUSTOMER');
-    const created = await deliver(service, 'ticket.created', {
-      payload: { requesterId: stranger.userId },
+    const stranger = anIdentity('AGENT');
+    const { ticketId, title } = await aKnownTicket(service, customer);
+
+    // Every attempt of the message (three here) runs the handler again.
+    const assigned = await deliver(service, 'ticket.assigned', {
+      aggregateId: ticketId,
+      actor: { id: otherAgent.userId, role: 'AGENT' },
+      payload: {
+        ticketId,
+        requesterId: customer.userId,
+        assigneeId: stranger.userId,
+        previousAssigneeId: null,
+      },
     });
 
-    expect(await service.notificationsOf(created.id)).toEqual([]);
+    expect(await recipientsOf(assigned.id)).toEqual([
+      [customer.userId, 'EMAIL'],
+      [customer.userId, 'IN_APP'],
+    ]);
+    expect(
+      service.smtp
+        .mailsTo(customer.email)
+        .filter((m) => m.subject === `Ticket "${title}" was assigned`),
+    ).toHaveLength(1);
+    expect(await service.deadLetterCount()).toBe(0);
   });
 
   it('writes appointment times in each recipient’s own zone and escapes what people typed', async () => {

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { Identity } from '@servicedesk/platform';
-import { anEvent, anIdentity, errorOf } from '@servicedesk/testing';
+import { anEvent, anIdentity, errorOf, waitFor } from '@servicedesk/testing';
 import { addComment, aTicketInput, CREATE_TICKET, createTicket, getTicket } from './builders';
 import { TicketServiceFixture, startTicketService } from './ticket-service.fixture';
 
@@ -119,5 +121,75 @@ describe('ticket service: erasing a user', () => {
     expect(errorOf(commented).code).toBe('FORBIDDEN');
     expect(await service.count('tickets')).toBe(tickets);
     expect(await service.count('comments')).toBe(comments);
+  });
+
+  it("deletes the published outbox rows of the erased requester's tickets, which carried the title", async () => {
+    const customer = await aCustomer();
+    const ticket = await createTicket(service, customer, { title: `Printer ${randomUUID()}` });
+    const othersTicket = await createTicket(service, await aCustomer());
+    await service.outboxPublished();
+    expect(await service.outbox(ticket.id, 'ticket.created')).toHaveLength(1);
+
+    await erase(customer);
+
+    expect(await service.outbox(ticket.id)).toEqual([]);
+    expect(await service.outbox(othersTicket.id, 'ticket.created')).toHaveLength(1);
+    const { rows } = await service.db.query<{ envelopes: string }>(
+      "SELECT coalesce(string_agg(envelope::text, ','), '') AS envelopes FROM ticket.outbox",
+    );
+    expect(rows[0].envelopes).not.toContain(ticket.title);
+  });
+
+  it('redacts a ticket and a comment the person was writing when the erasure arrived', async () => {
+    const customer = await aCustomer();
+    const ticket = await createTicket(service, customer);
+    await service.outboxPublished();
+    const blocker = new Client({ connectionString: service.databaseUrl });
+    await blocker.connect();
+    const waitingForLocks = async () => {
+      const { rows } = await service.db.query<{ waiting: number }>(
+        `SELECT count(*)::int AS waiting FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      return rows[0].waiting;
+    };
+    try {
+      // Both writes pass their erasure check, then wait at their outbox insert, uncommitted.
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE ticket.outbox IN SHARE MODE');
+      const writes = Promise.all([
+        service.query(CREATE_TICKET, { input: aTicketInput() }, customer),
+        addComment(service, ticket.id, customer, 'Call me on +44 20 7946 0000'),
+      ]);
+      await waitFor(async () => (await waitingForLocks()) >= 2, {
+        description: 'the ticket and the comment to wait at the outbox',
+      });
+      const erasure = await service.publish(
+        anEvent('user.erased', { aggregateId: customer.userId }),
+      );
+      await waitFor(async () => (await waitingForLocks()) >= 3, {
+        description: 'the erasure to wait behind the writes',
+      });
+      await blocker.query('COMMIT');
+      const [created] = await writes;
+      await service.waitForProcessed(erasure.id);
+
+      const { rows } = await service.db.query<{ title: string; body: string | null }>(
+        `SELECT t.title, c.body FROM ticket.tickets t
+           LEFT JOIN ticket.comments c ON c.ticket_id = t.id
+          WHERE t.requester_id = $1`,
+        [customer.userId],
+      );
+      expect(created.errors).toBeUndefined();
+      expect(rows).toHaveLength(2);
+      expect(rows).toEqual(
+        expect.arrayContaining([
+          { title: '[erased]', body: '[erased]' },
+          { title: '[erased]', body: null },
+        ]),
+      );
+    } finally {
+      await blocker.end();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { Role } from '@servicedesk/contracts';
 import { Identity } from '@servicedesk/platform';
 import { anIdentity, dataOf, errorOf, waitFor } from '@servicedesk/testing';
@@ -83,6 +84,27 @@ describe('eraseUser', () => {
       expect(results.filter((result) => result.errors === undefined)).toHaveLength(1);
       expect(results.map((result) => result.errors && errorOf(result).code)).toContain('FORBIDDEN');
       expect(await service.count('users', `role = 'ADMIN'`)).toBe(admins - 1);
+    });
+
+    it('cannot hand the admin role to an erased account to slip past the rule', async () => {
+      const { user: erased, identity } = await aUserWithRole('CUSTOMER');
+      dataOf(await erase(erased.id, identity));
+      const admin = await service.anAdmin();
+      const admins = await service.count('users', `role = 'ADMIN'`);
+      const before = await service.count('outbox');
+
+      const promoted = await service.query(
+        SET_USER_ROLE,
+        { userId: erased.id, role: 'ADMIN' },
+        admin,
+      );
+
+      expect(errorOf(promoted)).toMatchObject({
+        code: 'CONFLICT',
+        message: expect.stringMatching(/erased/),
+      });
+      expect(await service.count('users', `role = 'ADMIN'`)).toBe(admins);
+      expect(await service.count('outbox')).toBe(before);
     });
   });
 
@@ -214,6 +236,47 @@ describe('eraseUser', () => {
         registered.user.id,
       ]),
     ).toBe(0);
+  });
+
+  it('waits for a refresh rotating while the erasure starts, without deadlock, and revokes its successor', async () => {
+    const { user, refreshToken } = await registerUser(service);
+    const blocker = new Client({ connectionString: service.databaseUrl });
+    await blocker.connect();
+    const waitingForLocks = async () => {
+      const { rows } = await service.db.query<{ waiting: number }>(
+        `SELECT count(*)::int AS waiting FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      return rows[0].waiting;
+    };
+    try {
+      // The refresh holds the old token and waits to insert its successor, uncommitted.
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE "user".refresh_tokens IN SHARE MODE');
+      const refreshed = service.query<{ refreshToken: { refreshToken: string } }>(REFRESH, {
+        refreshToken,
+      });
+      await waitFor(async () => (await waitingForLocks()) >= 1, {
+        description: 'the refresh to wait for its successor token',
+      });
+      const erased = erase(user.id, anIdentity('CUSTOMER', user.id));
+      await waitFor(async () => (await waitingForLocks()) >= 2, {
+        description: 'the erasure to wait as well',
+      });
+      await blocker.query('COMMIT');
+
+      // Neither is a deadlock victim: the rotation completes first, then the erasure.
+      const successor = dataOf(await refreshed).refreshToken.refreshToken;
+      dataOf(await erased);
+      expect(
+        await service.count('refresh_tokens', 'user_id = $1 AND revoked_at IS NULL', [user.id]),
+      ).toBe(0);
+      expect(errorOf(await service.query(REFRESH, { refreshToken: successor })).code).toBe(
+        'UNAUTHENTICATED',
+      );
+    } finally {
+      await blocker.end();
+    }
   });
 
   it('makes login fail like a wrong password, by old and placeholder email, and forgets failed logins', async () => {

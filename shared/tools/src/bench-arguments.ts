@@ -7,14 +7,19 @@ export type BenchCommand =
 export const BENCH_USAGE = `Usage: npm run bench -- [--duration <seconds>] [--concurrency <clients>] [--json]
 
 Starts the whole platform (every subgraph and the gateway, as separate processes) against a
-fresh database and RabbitMQ vhost on free ports, then measures through the gateway:
+fresh database and RabbitMQ vhost on free ports, with an SMTP server of its own that counts
+the emails, then measures through the gateway:
   read      tickets(first: 20) with requester, assignee and comment authors, as an agent
   write     createTicket by customers
   pipeline  from the last write until the audit log holds every ticket.created
+  notify    from the end of the write (and book) phase until every email they cause arrived
+  slots     availableSlots of an agent over the next 7 days, 30-minute slots, by customers
+  book      bookAppointment of distinct free slots in several agents' calendars by customers
+            (CONFLICT answers counted apart from errors)
   login     signing in (argon2id, deliberately slow) at low concurrency
 
-  --duration <seconds>     length of the read and write phases (1-300, default 20)
-  --concurrency <clients>  concurrent clients in the read and write phases (1-256, default 16)
+  --duration <seconds>     length of the read, write, slots and book phases (1-300, default 20)
+  --concurrency <clients>  concurrent clients in those phases (1-256, default 16)
   --json                   print the figures as JSON instead of a table
 
 Reads DATABASE_URL and RABBITMQ_URL (defaults: the local PostgreSQL and RabbitMQ); the

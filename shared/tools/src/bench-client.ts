@@ -2,7 +2,15 @@
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** A GraphQL call that failed: HTTP status, or the first error's code and message. */
-export class GraphQLCallError extends Error {}
+export class GraphQLCallError extends Error {
+  constructor(
+    message: string,
+    /** The first error's `extensions.code`, e.g. CONFLICT; null for HTTP or transport failures. */
+    readonly code: string | null = null,
+  ) {
+    super(message);
+  }
+}
 
 interface GraphQLBody<T> {
   data?: T | null;
@@ -43,10 +51,18 @@ export class GatewayClient {
     }
     const [first] = body.errors ?? [];
     if (first) {
-      const code = typeof first.extensions?.code === 'string' ? `${first.extensions.code}: ` : '';
-      throw new GraphQLCallError(`${code}${first.message}`);
+      const code = typeof first.extensions?.code === 'string' ? first.extensions.code : null;
+      throw new GraphQLCallError(code ? `${code}: ${first.message}` : first.message, code);
     }
     if (!response.ok || !body.data) throw new GraphQLCallError(`HTTP ${response.status}`);
     return body.data;
   }
+}
+
+/** A signed-in person the benchmark acts as. */
+export interface Actor {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
 }

@@ -48,6 +48,26 @@ describe('runLoad', () => {
     expect(result.firstError).toBe('failure 2');
   });
 
+  it('counts refusals that isRejection recognises apart from errors and timings', async () => {
+    let call = 0;
+    const result = await runLoad({
+      clients: 1,
+      durationMs: 60_000,
+      maxOperations: 6,
+      signal: noAbort,
+      operation: async () => {
+        call += 1;
+        if (call % 3 === 0) throw new Error('CONFLICT: slot taken');
+        if (call === 4) throw new Error('INTERNAL: boom');
+      },
+      isRejection: (error) => (error as Error).message.startsWith('CONFLICT'),
+    });
+    expect(result.rejections).toBe(2);
+    expect(result.errors).toBe(1);
+    expect(result.firstError).toBe('INTERNAL: boom');
+    expect(result.latenciesMs).toHaveLength(3);
+  });
+
   it('ends the phase with the abort reason once the signal fires', async () => {
     const controller = new AbortController();
     const run = runLoad({

@@ -1,5 +1,7 @@
 import { cpus, totalmem } from 'node:os';
-import { ScenarioFigures, PhaseFigures } from './bench-scenario';
+import { EmailPipelineFigures } from './bench-mail';
+import { ScenarioFigures } from './bench-scenario';
+import { PhaseFigures } from './bench-stats';
 import { Cell, clip, renderTable } from './ops-output';
 
 /** Everything a run measured, with what it ran on, as printed (table) or emitted (--json). */
@@ -38,6 +40,7 @@ function phaseRow(name: string, unit: string, phase: PhaseFigures): Cell[] {
     phase.seconds.toFixed(1),
     phase.ok,
     phase.errors,
+    phase.conflicts,
     `${phase.perSecond.toFixed(1)} ${unit}`,
     ms(phase.latencyMs.p50),
     ms(phase.latencyMs.p95),
@@ -46,7 +49,24 @@ function phaseRow(name: string, unit: string, phase: PhaseFigures): Cell[] {
   ];
 }
 
-/** The report as people read it: what ran where, one row per phase, then the event pipeline. */
+function emailRow(email: EmailPipelineFigures): Cell[] {
+  return [
+    email.source,
+    email.emails,
+    `${(email.drainMs / 1000).toFixed(2)} s`,
+    `${email.emailsPerSecond.toFixed(1)} emails/s`,
+    ms(email.lagMs?.p50 ?? null),
+    ms(email.lagMs?.p95 ?? null),
+    ms(email.lagMs?.max ?? null),
+  ];
+}
+
+const PHASES = ['read', 'write', 'slots', 'book', 'login'] as const;
+
+/**
+ * The report as people read it: what ran where, one row per phase, then the event pipeline
+ * and the email pipeline.
+ */
 export function renderReport(report: BenchReport): string {
   const { machine, settings, figures } = report;
   const phases = renderTable(
@@ -56,6 +76,7 @@ export function renderReport(report: BenchReport): string {
       'SECONDS',
       'OK',
       'ERRORS',
+      'CONFLICTS',
       'THROUGHPUT',
       'P50 MS',
       'P95 MS',
@@ -65,6 +86,8 @@ export function renderReport(report: BenchReport): string {
     [
       phaseRow('read', 'req/s', figures.read),
       phaseRow('write', 'tickets/s', figures.write),
+      phaseRow('slots', 'req/s', figures.slots),
+      phaseRow('book', 'bookings/s', figures.book),
       phaseRow('login', 'logins/s', figures.login),
     ],
   );
@@ -84,9 +107,24 @@ export function renderReport(report: BenchReport): string {
         ],
       )
     : '(no ticket was written, so no event to follow)';
-  const failures = (['read', 'write', 'login'] as const)
-    .filter((phase) => figures[phase].firstError !== null)
-    .map((phase) => `${phase}: first error: ${clip(figures[phase].firstError, 100)}`);
+  const emails =
+    figures.notify.length > 0
+      ? renderTable(
+          [
+            'EMAILS OF',
+            'EMAILS',
+            'DRAINED AFTER PHASE',
+            'END-TO-END',
+            'LAG P50 MS',
+            'LAG P95 MS',
+            'LAG MAX MS',
+          ],
+          figures.notify.map(emailRow),
+        )
+      : '(no ticket written and no appointment booked, so no email to follow)';
+  const failures = PHASES.filter((phase) => figures[phase].firstError !== null).map(
+    (phase) => `${phase}: first error: ${clip(figures[phase].firstError, 100)}`,
+  );
   const notes = [...failures, ...report.notes];
 
   return [
@@ -101,6 +139,9 @@ export function renderReport(report: BenchReport): string {
     '',
     'Event pipeline: ticket.created from the ticket outbox to the audit log',
     events,
+    '',
+    'Email pipeline: from the writes of a phase until the SMTP server received every email they cause',
+    emails,
   ]
     .concat(notes.length > 0 ? ['', ...notes.map((note) => `note: ${note}`)] : [])
     .join('\n');

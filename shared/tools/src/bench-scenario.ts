@@ -1,12 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GatewayClient, GraphQLCallError } from './bench-client';
+import { AppointmentPhases } from './bench-appointments';
+import { Actor, GatewayClient } from './bench-client';
 import { runLoad } from './bench-load';
-import { LatencySummary, perSecond, summarizeLatencies } from './bench-stats';
+import { CaughtMail, EmailPipelineFigures, emailPipelineFigures, MailSink } from './bench-mail';
+import { POLL_INTERVAL_MS, pollUntil } from './bench-poll';
+import {
+  LatencySummary,
+  PhaseFigures,
+  perSecond,
+  phaseFigures,
+  summarizeLatencies,
+} from './bench-stats';
 
 /**
  * What the benchmark does through the gateway, and only through it: sets the scene (an
- * admin, customers, an agent, a page of tickets worth reading), then measures each path.
+ * admin, customers, agents with open calendars, a page of tickets worth reading), then
+ * measures each path. Emails are counted where they arrive: the run's own SMTP server.
  */
 
 /** Tickets seeded before the read phase: one full page of the measured query. */
@@ -20,9 +30,10 @@ const READ_WARM_UP_MS = 2000;
 const MAX_READS = 200_000;
 const MAX_WRITES = 10_000;
 const MAX_LOGINS = 100;
-/** How long setup waits for the services to catch up with each other. */
-const SETTLE_TIMEOUT_MS = 30_000;
-const POLL_INTERVAL_MS = 100;
+/** Agents whose calendars the appointment phases read and book (the first also holds tickets). */
+const AGENTS = 3;
+const WRITTEN_TICKET = /^We received your ticket "(.*)"$/s;
+const BOOKING_MAIL = 'Appointment booked for ';
 
 const AUTH_FIELDS = 'accessToken user { id }';
 const LOGIN = `mutation BenchLogin($email: String!, $password: String!) {
@@ -38,6 +49,8 @@ const ADD_COMMENT = `mutation BenchComment($ticketId: ID!, $body: String!) {
   addComment(ticketId: $ticketId, body: $body) { id } }`;
 const READ_QUERY = `query BenchTickets { tickets(first: 20) { edges { node {
   id title requester { name } assignee { name } comments { author { name } } } } } }`;
+const NOTIFICATION_BACKLOG = `query BenchNotificationBacklog {
+  notificationOperations { outbox { pending failed } deadLetterQueues { queue messageCount } } }`;
 const OUTBOXES = `query BenchOutboxes {
   userOperations { outbox { pending failed } }
   ticketOperations { outbox { pending failed } }
@@ -50,13 +63,6 @@ const AUDITED_TICKETS = `query BenchAudited($from: DateTime!, $after: String) {
 interface AuthPayload {
   accessToken: string;
   user: { id: string };
-}
-
-interface Actor {
-  id: string;
-  email: string;
-  password: string;
-  token: string;
 }
 
 interface Outboxes {
@@ -72,20 +78,17 @@ interface AuditPage {
   };
 }
 
+interface NotificationBacklog {
+  notificationOperations: {
+    outbox: { pending: number; failed: number };
+    deadLetterQueues: Array<{ queue: string; messageCount: number }>;
+  };
+}
+
 interface TicketsPage {
   tickets: {
     edges: Array<{ node: { assignee: { name: string } | null; comments: unknown[] } }>;
   };
-}
-
-export interface PhaseFigures {
-  clients: number;
-  seconds: number;
-  ok: number;
-  errors: number;
-  firstError: string | null;
-  perSecond: number;
-  latencyMs: LatencySummary;
 }
 
 export interface PipelineFigures {
@@ -103,6 +106,10 @@ export interface ScenarioFigures {
   read: PhaseFigures;
   write: PhaseFigures;
   pipeline: PipelineFigures | null;
+  slots: PhaseFigures;
+  book: PhaseFigures;
+  /** The emails of the write phase (`tickets`) and of the book phase (`bookings`), if any. */
+  notify: EmailPipelineFigures[];
   login: PhaseFigures;
 }
 
@@ -113,6 +120,8 @@ export interface ScenarioOptions {
   admin: { email: string; password: string };
   durationSeconds: number;
   concurrency: number;
+  /** The SMTP server the notification service sends to. */
+  mail: MailSink;
 }
 
 function aPerson(role: string) {
@@ -125,24 +134,12 @@ function aPerson(role: string) {
   };
 }
 
-function aTicket(n: number) {
+function aTicket(title: string) {
   return {
-    title: `Benchmark ticket ${n}`,
+    title,
     description: 'The printer on the second floor prints blank pages since this morning.',
     priority: 'NORMAL',
     tags: ['bench'],
-  };
-}
-
-function figuresOf(clients: number, result: Awaited<ReturnType<typeof runLoad>>): PhaseFigures {
-  return {
-    clients,
-    seconds: result.elapsedMs / 1000,
-    ok: result.latenciesMs.length,
-    errors: result.errors,
-    firstError: result.firstError,
-    perSecond: perSecond(result.latenciesMs.length, result.elapsedMs),
-    latencyMs: summarizeLatencies(result.latenciesMs),
   };
 }
 
@@ -178,15 +175,29 @@ export class BenchScenario {
     const { say, durationSeconds, concurrency } = this.options;
     const durationMs = durationSeconds * 1000;
 
-    say('setting up: admin, customers, an agent and a page of tickets');
+    say('setting up: admin, customers, agents, their calendars and a page of tickets');
     const admin = await this.login(this.options.admin.email, this.options.admin.password);
     const customers = await forEachLimited(
       Array.from({ length: concurrency }, () => aPerson('customer')),
       SETUP_PARALLELISM,
       (person) => this.register(person),
     );
-    const agent = await this.registerAgent(admin);
+    const agents = await forEachLimited(
+      Array.from({ length: AGENTS }, (_, n) => n),
+      SETUP_PARALLELISM,
+      () => this.registerAgent(admin),
+    );
+    const [agent] = agents;
+    const appointments = new AppointmentPhases({
+      api: this.api,
+      signal: this.signal,
+      customers,
+      agents,
+      clients: concurrency,
+      durationMs,
+    });
     await this.seedTickets(customers, agent);
+    await appointments.openCalendars();
     await this.waitForEmptyOutboxes(admin);
 
     say(`read: tickets(first: 20) as the agent, ${concurrency} clients, ${durationSeconds} s`);
@@ -200,7 +211,7 @@ export class BenchScenario {
       signal: this.signal,
       operation: readAsAgent,
     });
-    const read = figuresOf(
+    const read = phaseFigures(
       concurrency,
       await runLoad({
         clients: concurrency,
@@ -213,6 +224,9 @@ export class BenchScenario {
 
     say(`write: createTicket by ${concurrency} customers, ${durationSeconds} s`);
     const created = new Set<string>();
+    /** When each written ticket's createTicket answered, by title (its email names it). */
+    const answeredAt = new Map<string, number>();
+    let written = 0;
     const writesStartedAt = Date.now();
     const writeResult = await runLoad({
       clients: concurrency,
@@ -220,16 +234,18 @@ export class BenchScenario {
       maxOperations: MAX_WRITES,
       signal: this.signal,
       operation: async (client) => {
+        const title = `Benchmark write ${++written}`;
         const { createTicket } = await this.api.call<{ createTicket: { id: string } }>(
           CREATE_TICKET,
-          { input: aTicket(created.size + 1) },
+          { input: aTicket(title) },
           customers[client].token,
         );
         created.add(createTicket.id);
+        answeredAt.set(title, Date.now());
       },
     });
     const writesEndedAt = Date.now();
-    const write = figuresOf(concurrency, writeResult);
+    const write = phaseFigures(concurrency, writeResult);
 
     say(`pipeline: waiting until the audit log holds all ${created.size} ticket.created events`);
     const pipeline =
@@ -237,10 +253,46 @@ export class BenchScenario {
         ? null
         : await this.measurePipeline(admin, created, writesStartedAt, writesEndedAt);
 
+    const notify: EmailPipelineFigures[] = [];
+    say(`notify: waiting until the SMTP server has received all ${created.size} ticket emails`);
+    const writtenTitle = (mail: CaughtMail) => WRITTEN_TICKET.exec(mail.subject)?.[1];
+    if (created.size > 0) {
+      const mails = await this.awaitEmails(admin, 'ticket', created.size, (mail) =>
+        answeredAt.has(writtenTitle(mail) ?? ''),
+      );
+      notify.push(
+        emailPipelineFigures(
+          'tickets',
+          mails,
+          { startedAt: writesStartedAt, endedAt: writesEndedAt },
+          (mail) => answeredAt.get(writtenTitle(mail) ?? ''),
+        ),
+      );
+    }
+
+    say(`slots: availableSlots over 7 days by ${concurrency} customers, ${durationSeconds} s`);
+    await appointments.measureSlots(Math.min(READ_WARM_UP_MS, durationMs));
+    const slots = await appointments.measureSlots(durationMs);
+
+    say(
+      `book: bookAppointment by ${concurrency} customers in ${AGENTS} calendars, ${durationSeconds} s`,
+    );
+    const booking = await appointments.measureBookings();
+    say(
+      `notify: waiting until the SMTP server has received all ${2 * booking.booked} booking emails`,
+    );
+    if (booking.booked > 0) {
+      // Each booking is emailed to its customer and to its agent.
+      const mails = await this.awaitEmails(admin, 'booking', 2 * booking.booked, (mail) =>
+        mail.subject.startsWith(BOOKING_MAIL),
+      );
+      notify.push(emailPipelineFigures('bookings', mails, booking));
+    }
+
     const loginClients = Math.min(LOGIN_CLIENTS, concurrency);
     const loginSeconds = Math.min(LOGIN_MAX_SECONDS, durationSeconds);
     say(`login: ${loginClients} clients, ${loginSeconds} s`);
-    const login = figuresOf(
+    const login = phaseFigures(
       loginClients,
       await runLoad({
         clients: loginClients,
@@ -253,7 +305,7 @@ export class BenchScenario {
       }),
     );
 
-    return { read, write, pipeline, login };
+    return { read, write, pipeline, slots, book: booking.figures, notify, login };
   }
 
   private async login(email: string, password: string): Promise<Actor> {
@@ -292,21 +344,25 @@ export class BenchScenario {
         const requester = customers[n % customers.length];
         const { createTicket } = await this.api.call<{ createTicket: { id: string } }>(
           CREATE_TICKET,
-          { input: aTicket(n + 1) },
+          { input: aTicket(`Benchmark ticket ${n + 1}`) },
           requester.token,
         );
         return { id: createTicket.id, requester };
       },
     );
     // The ticket service learns about the new agent from an event: until then it refuses the assignment.
-    await this.poll('the ticket service to accept the agent as an assignee', async () => {
-      await this.api.call(
-        ASSIGN_TICKET,
-        { ticketId: tickets[0].id, assigneeId: agent.id },
-        agent.token,
-      );
-      return true;
-    });
+    await pollUntil(
+      'the ticket service to accept the agent as an assignee',
+      async () => {
+        await this.api.call(
+          ASSIGN_TICKET,
+          { ticketId: tickets[0].id, assigneeId: agent.id },
+          agent.token,
+        );
+        return true;
+      },
+      this.signal,
+    );
     await forEachLimited(tickets, SETUP_PARALLELISM, async ({ id, requester }) => {
       await this.api.call(ASSIGN_TICKET, { ticketId: id, assigneeId: agent.id }, agent.token);
       await this.api.call(
@@ -330,13 +386,17 @@ export class BenchScenario {
 
   /** Lets the setup's events drain so the read phase does not compete with them. */
   private async waitForEmptyOutboxes(admin: Actor): Promise<void> {
-    await this.poll('the setup events to leave the outboxes', async () => {
-      const outboxes = await this.api.call<Outboxes>(OUTBOXES, {}, admin.token);
-      return (
-        outboxes.userOperations.outbox.pending === 0 &&
-        outboxes.ticketOperations.outbox.pending === 0
-      );
-    });
+    await pollUntil(
+      'the setup events to leave the outboxes',
+      async () => {
+        const outboxes = await this.api.call<Outboxes>(OUTBOXES, {}, admin.token);
+        return (
+          outboxes.userOperations.outbox.pending === 0 &&
+          outboxes.ticketOperations.outbox.pending === 0
+        );
+      },
+      this.signal,
+    );
   }
 
   private async measurePipeline(
@@ -397,20 +457,34 @@ export class BenchScenario {
     };
   }
 
-  /** Retries `probe` until it returns true, for at most SETTLE_TIMEOUT_MS. */
-  private async poll(description: string, probe: () => Promise<boolean>): Promise<void> {
-    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-    let lastError = '';
+  /**
+   * The `expected` mails `caused` picks out, once the SMTP server has received them all.
+   * Bounded like the event pipeline: at least 50 emails/s once the first minute is spent.
+   */
+  private async awaitEmails(
+    admin: Actor,
+    kind: string,
+    expected: number,
+    caused: (mail: CaughtMail) => boolean,
+  ): Promise<CaughtMail[]> {
+    const timeoutMs = 60_000 + 20 * expected;
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
-      try {
-        if (await probe()) return;
-      } catch (error) {
-        if (!(error instanceof GraphQLCallError)) throw error;
-        lastError = ` (last error: ${error.message})`;
-      }
+      const mails = this.options.mail.mails.filter(caused);
+      if (mails.length >= expected) return mails;
       if (Date.now() > deadline) {
+        const { notificationOperations: backlog } = await this.api.call<NotificationBacklog>(
+          NOTIFICATION_BACKLOG,
+          {},
+          admin.token,
+        );
+        const parked = backlog.deadLetterQueues
+          .map(({ queue, messageCount }) => `${queue}: ${messageCount}`)
+          .join(', ');
         throw new Error(
-          `timed out after ${SETTLE_TIMEOUT_MS / 1000} s waiting for ${description}${lastError}`,
+          `after ${timeoutMs / 1000} s the SMTP server has received ${mails.length} of ${expected} ` +
+            `${kind} emails (notification outbox: ${backlog.outbox.pending} pending, ` +
+            `${backlog.outbox.failed} failed; notification dead letters: ${parked || 'none'})`,
         );
       }
       await sleep(POLL_INTERVAL_MS, undefined, { signal: this.signal });

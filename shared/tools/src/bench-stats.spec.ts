@@ -1,4 +1,4 @@
-import { percentile, perSecond, summarizeLatencies } from './bench-stats';
+import { percentile, perSecond, phaseFigures, summarizeLatencies } from './bench-stats';
 
 describe('percentile', () => {
   const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
@@ -58,5 +58,32 @@ describe('perSecond', () => {
 
   it('is 0 when no time elapsed', () => {
     expect(perSecond(3, 0)).toBe(0);
+  });
+});
+
+describe('phaseFigures', () => {
+  const result = {
+    latenciesMs: [30, 10, 20],
+    errors: 1,
+    rejections: 2,
+    firstError: 'INTERNAL: boom',
+    elapsedMs: 1500,
+  };
+
+  it('turns a load result into rates and a latency summary', () => {
+    expect(phaseFigures(4, result)).toEqual({
+      clients: 4,
+      seconds: 1.5,
+      ok: 3,
+      errors: 1,
+      conflicts: null,
+      firstError: 'INTERNAL: boom',
+      perSecond: 2,
+      latencyMs: { count: 3, p50: 20, p95: 30, p99: 30, max: 30 },
+    });
+  });
+
+  it('reports the refusals as conflicts only for a phase that counts them', () => {
+    expect(phaseFigures(4, result, { countsConflicts: true }).conflicts).toBe(2);
   });
 });

@@ -1,3 +1,5 @@
+import type { LoadResult } from './bench-load';
+
 /** Latency and throughput figures of one benchmark phase, computed from raw samples. */
 
 export interface LatencySummary {
@@ -34,4 +36,35 @@ export function summarizeLatencies(samples: readonly number[]): LatencySummary {
 /** Events per second; 0 when no time elapsed, so an empty phase never divides by zero. */
 export function perSecond(count: number, elapsedMs: number): number {
   return elapsedMs > 0 ? (count * 1000) / elapsedMs : 0;
+}
+
+/** One measured phase as reported. */
+export interface PhaseFigures {
+  clients: number;
+  seconds: number;
+  ok: number;
+  errors: number;
+  /** Refusals the phase expects under contention (CONFLICT); null where there are none to expect. */
+  conflicts: number | null;
+  firstError: string | null;
+  perSecond: number;
+  latencyMs: LatencySummary;
+}
+
+/** The figures of a phase from its load result; `conflicts` only for phases that count them. */
+export function phaseFigures(
+  clients: number,
+  result: LoadResult,
+  options: { countsConflicts?: boolean } = {},
+): PhaseFigures {
+  return {
+    clients,
+    seconds: result.elapsedMs / 1000,
+    ok: result.latenciesMs.length,
+    errors: result.errors,
+    conflicts: options.countsConflicts ? result.rejections : null,
+    firstError: result.firstError,
+    perSecond: perSecond(result.latenciesMs.length, result.elapsedMs),
+    latencyMs: summarizeLatencies(result.latenciesMs),
+  };
 }

@@ -7,6 +7,7 @@ import {
   createBenchVhost,
   freePorts,
 } from './bench-infrastructure';
+import { MailSink } from './bench-mail';
 import { BenchReport, machineFacts, renderReport } from './bench-report';
 import { BenchScenario } from './bench-scenario';
 import { loadToolsConfig } from './config';
@@ -15,9 +16,10 @@ import { ServiceStack, stackEnvironment, stackPorts } from './start';
 
 /**
  * `npm run bench`: starts the whole platform as `npm start` does, but against a database and
- * a RabbitMQ vhost of its own and on free ports, measures the read, write, event and login
- * paths through the gateway, prints the figures, and removes everything it created — also
- * when it fails or is interrupted.
+ * a RabbitMQ vhost of its own and on free ports, with an SMTP server of its own that counts
+ * the emails, measures the read, write, event, appointment, email and login paths through the
+ * gateway, prints the figures, and removes everything it created — also when it fails or is
+ * interrupted.
  */
 
 const NODE_ENV = 'production';
@@ -74,7 +76,11 @@ async function benchmark(
     notes.push(vhost.caveat);
   }
 
-  const free = await freePorts(SUBGRAPH_PROCESSES.length + 1);
+  // One port per process, and one for the SMTP server.
+  const free = await freePorts(SUBGRAPH_PROCESSES.length + 2);
+  const mail = await MailSink.start(`smtp://127.0.0.1:${free.pop()!}`);
+  // Pushed before the services, so it closes after they have stopped sending.
+  cleanups.push({ what: 'close the SMTP server', run: () => mail.close() });
   const ports = stackPorts(() => free.pop()!);
   const secrets = runSecrets();
   const stack = new ServiceStack({
@@ -84,6 +90,7 @@ async function benchmark(
       LOG_LEVEL,
       DATABASE_URL: database.url,
       RABBITMQ_URL: vhost.url,
+      SMTP_URL: mail.url,
       // Outlives the longest run, so no phase measures a token refresh.
       ACCESS_TOKEN_TTL_SECONDS: '3600',
     }),
@@ -96,7 +103,8 @@ async function benchmark(
   });
   cleanups.push({ what: 'stop the services', run: () => stack.stop() });
   say(
-    `starting the services on ports ${[...ports.values()].join(', ')} (database and vhost ${name})`,
+    `starting the services on ports ${[...ports.values()].join(', ')} (database and vhost ${name}, ` +
+      `SMTP ${mail.url})`,
   );
   await unlessAborted(stack.start(), signal);
 
@@ -107,8 +115,10 @@ async function benchmark(
     admin: { email: secrets.ADMIN_EMAIL, password: secrets.ADMIN_PASSWORD },
     durationSeconds: command.durationSeconds,
     concurrency: command.concurrency,
+    mail,
   });
   const figures = await scenario.run();
+  say(`the SMTP server received ${mail.mails.length} emails in all`);
   return {
     machine: machineFacts(),
     settings: {

@@ -237,6 +237,12 @@ export class AppointmentService {
       }
       customerId = input.customerId;
     }
+    if (customerId === input.agentId) {
+      throw new BadUserInputError(
+        'input.customerId',
+        'input.customerId: an agent cannot book an appointment with themself',
+      );
+    }
     return {
       agentId: input.agentId,
       customerId,
@@ -280,23 +286,23 @@ export class AppointmentService {
   /**
    * The agent must be a current agent and the customer a user whose account exists. A
    * customer booking for themself is signed in, so only their erasure is checked: the
-   * directory may not have heard of a brand-new account yet.
+   * directory may not have heard of a brand-new account yet. Both entries stay held until
+   * the booking commits, so an erasure of either cannot slip past it.
    */
   private async assertParticipants(
     manager: EntityManager,
     actor: Identity,
     request: BookingRequestFields,
   ): Promise<void> {
-    if (!(await this.users.isAgent(manager, request.agentId))) {
+    const agent = await this.users.heldEntry(manager, request.agentId);
+    if (agent?.role !== 'AGENT' || agent.erased) {
       throw new BadUserInputError(
         'input.agentId',
         `input.agentId: ${request.agentId} is not a known agent`,
       );
     }
-    const customerExists =
-      request.customerId === actor.userId
-        ? !(await this.users.isErased(manager, request.customerId))
-        : await this.users.isActiveUser(manager, request.customerId);
+    const customer = await this.users.heldEntry(manager, request.customerId);
+    const customerExists = customer ? !customer.erased : request.customerId === actor.userId;
     if (!customerExists) {
       throw new BadUserInputError(
         'input.customerId',

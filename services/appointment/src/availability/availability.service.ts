@@ -92,8 +92,10 @@ export class AvailabilityService {
     return { ...availability, timeOff };
   }
 
+  /** Held until the change commits, so an erasure of the agent waits and then deletes it. */
   private async assertAgent(manager: EntityManager, agentId: string): Promise<void> {
-    if (!(await this.directory.isAgent(manager, agentId))) {
+    const agent = await this.directory.heldEntry(manager, agentId);
+    if (agent?.role !== 'AGENT' || agent.erased) {
       throw new BadUserInputError(
         'input.agentId',
         `input.agentId: ${agentId} is not a known agent`,

@@ -4,6 +4,12 @@ import type { Role } from '@servicedesk/contracts';
 import { queryRows } from '../database/sql';
 import { TABLES } from '../database/tables';
 
+/** A user as the directory knows them. */
+export interface KnownUser {
+  role: Role;
+  erased: boolean;
+}
+
 /**
  * The appointment service's own record of users and their roles, fed by `user.*` events.
  * Events may arrive late or out of order (retries), so each change carries the time it
@@ -21,23 +27,20 @@ export class UserDirectory {
     return rows.length > 0;
   }
 
-  /** Whether `userId` is a known user whose account still exists. */
-  async isActiveUser(manager: EntityManager, userId: string): Promise<boolean> {
-    const rows = await queryRows(
+  /**
+   * What the directory knows of `userId`, held (FOR SHARE) until the transaction ends. A command
+   * that writes something about people checks them this way: an erasure updates their entry,
+   * so it waits for the command to commit and then finds (and scrubs) what it wrote, while a
+   * command after an erasure sees the tombstone.
+   */
+  async heldEntry(manager: EntityManager, userId: string): Promise<KnownUser | undefined> {
+    const [entry] = await queryRows<KnownUser>(
       manager,
-      `SELECT 1 FROM ${TABLES.knownUsers} WHERE id = $1 AND erased_at IS NULL`,
+      `SELECT role, erased_at IS NOT NULL AS erased FROM ${TABLES.knownUsers}
+       WHERE id = $1 FOR SHARE`,
       [userId],
     );
-    return rows.length > 0;
-  }
-
-  async isErased(manager: EntityManager, userId: string): Promise<boolean> {
-    const rows = await queryRows(
-      manager,
-      `SELECT 1 FROM ${TABLES.knownUsers} WHERE id = $1 AND erased_at IS NOT NULL`,
-      [userId],
-    );
-    return rows.length > 0;
+    return entry;
   }
 
   async recordRole(manager: EntityManager, userId: string, role: Role, asOf: Date): Promise<void> {

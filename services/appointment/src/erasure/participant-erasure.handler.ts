@@ -55,9 +55,10 @@ export class ParticipantErasureHandler implements EventHandler {
         },
       });
     }
+    // Also those of appointments that started but were never concluded: nobody to remind.
     await this.reminders.dropUnsent(
       tx.manager,
-      upcoming.map((a) => a.id),
+      theirs.map((a) => a.id),
     );
     // Events already published may carry their words (reasons); unpublished ones still go out.
     for (const appointment of theirs) {

@@ -120,6 +120,17 @@ describe('slot calculator', () => {
       expect(slots).toEqual(['2025-03-30T00:00:00.000Z', '2025-03-30T01:00:00.000Z']);
     });
 
+    it('ends a period whose end the zone skips where the zone resumes (03:00 on 30 March)', () => {
+      // 01:00–02:30 local ends at 03:00 CEST, an hour after 01:00 CET: 01:30 CET no longer fits.
+      const slots = slotsOf(
+        berlin(7, '01:00', '02:30', 30),
+        '2025-03-29T00:00:00Z',
+        '2025-03-31T00:00:00Z',
+        60,
+      );
+      expect(slots).toEqual(['2025-03-30T00:00:00.000Z']);
+    });
+
     it('offers a repeated local time once (02:00–03:00 on 26 October)', () => {
       const slots = slotsOf(
         berlin(7, '01:00', '04:00'),

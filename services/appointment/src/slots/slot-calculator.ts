@@ -38,8 +38,9 @@ export interface AgentSchedule {
   stepMinutes: number;
   timeOff: readonly Interval[];
   /**
-   * What other confirmed appointments keep the agent busy: each from its start until its
-   * buffer after its end (the ranges the database's exclusion constraint compares).
+   * What other confirmed appointments keep the agent busy: each from its start until a
+   * buffer after its end (covering the ranges the database's exclusion constraint compares).
+   * A candidate adds the buffer after its own end, so the gap is kept on both sides.
    */
   busy: readonly Interval[];
 }
@@ -72,6 +73,22 @@ function wallClock(day: DateTime, minuteOfDay: number): DateTime | undefined {
   return instant.hour === hour && instant.minute === minute ? instant : undefined;
 }
 
+/**
+ * The instant a period ending at `minuteOfDay` ends on `day`. An end the zone skips (spring
+ * forward) is where the zone resumes; luxon moves a skipped time forward by the whole gap, so
+ * step back from there to the transition.
+ */
+function periodEndOn(day: DateTime, minuteOfDay: number): number {
+  const exact = wallClock(day, minuteOfDay);
+  if (exact) return exact.toMillis();
+  const movedForward = day.set({ hour: Math.floor(minuteOfDay / 60), minute: minuteOfDay % 60 });
+  let resumes = movedForward;
+  while (resumes.minus({ minutes: 1 }).offset === movedForward.offset) {
+    resumes = resumes.minus({ minutes: 1 });
+  }
+  return resumes.toMillis();
+}
+
 /** Every grid start of `day` (a local midnight) whose slot of `durationMs` fits its period. */
 function candidatesOn(schedule: AgentSchedule, day: DateTime, durationMs: number): Candidate[] {
   const candidates: Candidate[] = [];
@@ -79,10 +96,7 @@ function candidatesOn(schedule: AgentSchedule, day: DateTime, durationMs: number
     if (period.weekday !== day.weekday) continue;
     const first = minutesOfDay(period.startTime);
     const last = minutesOfDay(period.endTime);
-    // A period ending in a skipped hour ends where the zone resumes.
-    const periodEnd = (
-      wallClock(day, last) ?? day.set({ hour: Math.floor(last / 60), minute: last % 60 })
-    ).toMillis();
+    const periodEnd = periodEndOn(day, last);
     for (let minute = first; minute < last; minute += schedule.stepMinutes) {
       const start = wallClock(day, minute)?.toMillis();
       if (start === undefined) continue;

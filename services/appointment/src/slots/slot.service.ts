@@ -110,7 +110,13 @@ export class SlotService {
     };
     // One after the other: inside a transaction both run on its single connection.
     const timeOff = await this.availability.timeOffWithin(manager, agentId, reach);
-    const busy = await this.busyWithin(manager, agentId, reach, ignoreAppointmentId);
+    const busy = await this.busyWithin(
+      manager,
+      agentId,
+      reach,
+      settings.bufferMinutes,
+      ignoreAppointmentId,
+    );
     return {
       timeZone: settings.timeZone,
       weeklyHours: settings.weeklyHours,
@@ -123,18 +129,28 @@ export class SlotService {
     };
   }
 
+  /**
+   * What the agent's confirmed appointments keep busy within `span`: each from its start until
+   * a buffer after its end. The stored range has the buffer in force when it was booked, which
+   * the exclusion constraint compares; if the agent has since raised their buffer, the current
+   * one applies after it too, so the buffer is kept on both sides of every appointment.
+   */
   private busyWithin(
     manager: EntityManager,
     agentId: string,
     span: Interval,
+    bufferMinutes: number,
     ignoreAppointmentId?: string,
   ): Promise<Interval[]> {
     return queryRows<Interval>(
       manager,
-      `SELECT lower(blocked) AS "start", upper(blocked) AS "end" FROM ${TABLES.appointments}
-       WHERE agent_id = $1 AND status = 'CONFIRMED' AND blocked && tstzrange($2, $3)
-         AND ($4::uuid IS NULL OR id <> $4::uuid)`,
-      [agentId, span.start, span.end, ignoreAppointmentId ?? null],
+      `SELECT lower(blocked) AS "start",
+              greatest(upper(blocked), ends_at + make_interval(mins => $4)) AS "end"
+       FROM ${TABLES.appointments}
+       WHERE agent_id = $1 AND status = 'CONFIRMED'
+         AND blocked && tstzrange($2::timestamptz - make_interval(mins => $4), $3)
+         AND ($5::uuid IS NULL OR id <> $5::uuid)`,
+      [agentId, span.start, span.end, bufferMinutes, ignoreAppointmentId ?? null],
     );
   }
 }

@@ -61,6 +61,9 @@ export class EmailReleaseLoop implements OnApplicationBootstrap, BeforeApplicati
         after,
       );
       for (const email of due) {
+        // Shutdown waits for this pass: with the SMTP server unreachable, every email of a
+        // batch could otherwise hold it for a whole SMTP timeout.
+        if (this.stopped) break;
         const result = await this.emails.attempt(email.id, this.policy);
         if (result.outcome === 'sent') sent += 1;
       }

@@ -65,7 +65,11 @@ export class NotificationEventsHandler implements EventHandler {
         const inApp = inserted.filter((n) => n.channel === 'IN_APP');
         for (const notification of inApp) await this.emails.emitSent(own, notification);
         this.metrics.record('IN_APP', 'sent', inApp.length);
-        await this.notifications.reopenFailedOfEvent(own.manager, event.id, now);
+        // Only a first attempt can be a replay (a replay restarts the count). A retry from a
+        // delay queue may find an email the release loop gave up on meanwhile: it stays FAILED.
+        if (delivery.attempt === 1) {
+          await this.notifications.reopenFailedOfEvent(own.manager, event.id, now);
+        }
       },
       { separate: true },
     );

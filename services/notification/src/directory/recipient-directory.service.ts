@@ -99,12 +99,16 @@ export class RecipientDirectory {
     return new Map(rows.map((row) => [row.id, row]));
   }
 
-  /** Those of `ids` the directory has no row for at all (neither registered nor erased). */
+  /**
+   * Those of `ids` whose registration has not arrived: no row at all, or only the role a
+   * `user.role_changed` that overtook it recorded. Erased people are known.
+   */
   async unknownAmong(manager: EntityManager, ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
     const rows = await queryRows<{ id: string }>(
       manager,
-      `SELECT id FROM ${TABLES.recipients} WHERE id = ANY($1::uuid[])`,
+      `SELECT id FROM ${TABLES.recipients}
+       WHERE id = ANY($1::uuid[]) AND (email IS NOT NULL OR erased_at IS NOT NULL)`,
       [ids],
     );
     const known = new Set(rows.map((row) => row.id));

@@ -78,7 +78,8 @@ export class NotificationRepository {
     if (filter.recipientId) conditions.push(`n.recipient_id = ${add(filter.recipientId)}::uuid`);
     if (filter.status) conditions.push(`n.status = ${add(filter.status)}`);
     if (filter.channel) conditions.push(`n.channel = ${add(filter.channel)}`);
-    if (filter.unreadOnly) conditions.push('n.read_at IS NULL');
+    // Read and unread are the in-app inbox's notions (see `unreadCount`, `markAllRead`).
+    if (filter.unreadOnly) conditions.push(`n.channel = 'IN_APP' AND n.read_at IS NULL`);
     if (query.after) {
       conditions.push(
         `(n.created_at, n.id) < (${add(query.after.createdAt)}::timestamptz, ${add(query.after.id)}::uuid)`,
@@ -148,10 +149,7 @@ export class NotificationRepository {
     return rows.map((row) => row.id);
   }
 
-  /**
-   * Makes the FAILED emails of an event due again. A message whose emails failed is parked,
-   * so finding any when it is handled means an operator replayed it from the DLQ.
-   */
+  /** Makes the FAILED emails of an event due again (its message was replayed from the DLQ). */
   async reopenFailedOfEvent(manager: EntityManager, eventId: string, now: Date): Promise<number> {
     const rows = await queryRows<{ id: string }>(
       manager,

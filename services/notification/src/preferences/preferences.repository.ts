@@ -26,17 +26,39 @@ function toPreferences(row: PreferencesRow | undefined): NotificationPreferences
 /** Storage of people's notification preferences (defaults for anyone without a row). */
 @Injectable()
 export class PreferencesRepository {
-  async find(
-    manager: EntityManager,
-    userId: string,
-    options: { lock?: boolean } = {},
-  ): Promise<NotificationPreferences> {
+  async find(manager: EntityManager, userId: string): Promise<NotificationPreferences> {
     const [row] = await queryRows<PreferencesRow>(
       manager,
-      `SELECT ${COLUMNS} FROM ${TABLES.preferences} WHERE user_id = $1 ${options.lock ? 'FOR UPDATE' : ''}`,
+      `SELECT ${COLUMNS} FROM ${TABLES.preferences} WHERE user_id = $1`,
       [userId],
     );
     return toPreferences(row);
+  }
+
+  /**
+   * The person's preferences, locked until the transaction ends, so concurrent changes
+   * apply one after the other. Their row is created first if needed (a missing row locks
+   * nothing). Undefined for an erased person: nothing of theirs may be stored again.
+   */
+  async findForUpdate(
+    manager: EntityManager,
+    userId: string,
+    now: Date,
+  ): Promise<NotificationPreferences | undefined> {
+    await manager.query(
+      `INSERT INTO ${TABLES.preferences} (user_id, updated_at)
+       SELECT $1, $2 WHERE NOT EXISTS (
+         SELECT 1 FROM ${TABLES.recipients} WHERE id = $1 AND erased_at IS NOT NULL
+       )
+       ON CONFLICT (user_id) DO NOTHING`,
+      [userId, now],
+    );
+    const [row] = await queryRows<PreferencesRow>(
+      manager,
+      `SELECT ${COLUMNS} FROM ${TABLES.preferences} WHERE user_id = $1 FOR UPDATE`,
+      [userId],
+    );
+    return row && toPreferences(row);
   }
 
   async findMany(

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CLOCK, Clock } from '@servicedesk/platform';
+import { CLOCK, Clock, ForbiddenError } from '@servicedesk/platform';
 import { UnitOfWork } from '@servicedesk/messaging';
 import { NotificationPreferences } from './preferences';
 import type { UpdatePreferencesArgs } from './preferences.inputs';
@@ -23,7 +23,9 @@ export class PreferencesService {
   /** Applies the listed changes over the current choices; concurrent updates serialise on the row. */
   async update(userId: string, { input }: UpdatePreferencesArgs): Promise<NotificationPreferences> {
     return this.unitOfWork.run(async (tx) => {
-      const preferences = await this.repository.find(tx.manager, userId, { lock: true });
+      const now = this.clock.now();
+      const preferences = await this.repository.findForUpdate(tx.manager, userId, now);
+      if (!preferences) throw new ForbiddenError('This account has been erased');
       for (const { category, email, inApp } of input.categories) {
         const current = preferences.categories[category];
         preferences.categories[category] = {
@@ -32,7 +34,7 @@ export class PreferencesService {
         };
       }
       if (input.quietHours !== undefined) preferences.quietHours = input.quietHours;
-      await this.repository.save(tx.manager, userId, preferences, this.clock.now());
+      await this.repository.save(tx.manager, userId, preferences, now);
       return preferences;
     });
   }

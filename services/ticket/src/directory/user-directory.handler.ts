@@ -29,7 +29,7 @@ export class UserDirectoryHandler implements EventHandler {
     } else if (isEvent(event, 'user.erased')) {
       const { userId } = event.payload;
       await this.directory.recordErasure(tx.manager, userId, occurredAt);
-      const erased = await this.eraser.erase(tx.manager, userId, occurredAt);
+      const erased = await this.eraser.erase(tx, userId, occurredAt);
       this.logger.info(
         { erasedUserId: userId, ...erased },
         "erased user's tickets and comments redacted",

@@ -4,6 +4,11 @@ import type { Role } from '@servicedesk/contracts';
 import { queryRows } from '../database/sql';
 import { TABLES } from '../database/tables';
 
+/** Advisory lock of one person: their erasure against what they write meanwhile. */
+function personLockKey(userId: string): string {
+  return `ticket.person:${userId.toLowerCase()}`;
+}
+
 /**
  * The ticket service's own record of users and their roles, fed by `user.*` events. Events
  * may arrive late or out of order (retries), so each change carries the time it happened
@@ -21,8 +26,15 @@ export class UserDirectory {
     return rows.length > 0;
   }
 
-  /** Whether `userId` was erased (their new tickets and comments are refused). */
-  async isErased(manager: EntityManager, userId: string): Promise<boolean> {
+  /**
+   * Whether `userId` was erased (their new tickets and comments are refused). When not, their
+   * erasure waits for the caller's transaction to end (see `recordErasure`), so what the
+   * caller writes for them is committed before the erasure looks for it, never missed by it.
+   */
+  async isErasedHoldingOffErasure(manager: EntityManager, userId: string): Promise<boolean> {
+    await manager.query('SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [
+      personLockKey(userId),
+    ]);
     const rows = await queryRows(
       manager,
       `SELECT 1 FROM ${TABLES.knownUsers} WHERE id = $1 AND erased_at IS NOT NULL`,
@@ -40,8 +52,15 @@ export class UserDirectory {
     );
   }
 
-  /** Keeps a tombstone (with the least-privileged role) so no late event revives the user. */
+  /**
+   * Keeps a tombstone (with the least-privileged role) so no late event revives the user.
+   * Waits for writes of theirs in progress (`isErasedHoldingOffErasure`) and holds off new
+   * ones until the erasure commits: they then see the tombstone.
+   */
   async recordErasure(manager: EntityManager, userId: string, at: Date): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+      personLockKey(userId),
+    ]);
     await manager.query(
       `INSERT INTO ${TABLES.knownUsers} AS k (id, role, role_as_of, erased_at) VALUES ($1, 'CUSTOMER', $2, $2)
        ON CONFLICT (id) DO UPDATE SET role = 'CUSTOMER', erased_at = COALESCE(k.erased_at, EXCLUDED.erased_at)`,

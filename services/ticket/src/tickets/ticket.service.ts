@@ -212,10 +212,11 @@ export class TicketService {
 
   /**
    * An erased person's access token stays valid until it expires: what they would write
-   * with it is refused, so no personal data of theirs arrives after the erasure.
+   * with it is refused, so no personal data of theirs arrives after the erasure (and an
+   * erasure arriving meanwhile waits for this transaction, then redacts what it wrote).
    */
   private async refuseErased(manager: EntityManager, caller: Identity): Promise<void> {
-    if (await this.directory.isErased(manager, caller.userId)) {
+    if (await this.directory.isErasedHoldingOffErasure(manager, caller.userId)) {
       throw new ForbiddenError('This account has been erased');
     }
   }

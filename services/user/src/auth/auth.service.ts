@@ -120,6 +120,11 @@ export class AuthService {
   /** Rotates the refresh token; reuse of a rotated one revokes its family (kept even though the call fails). */
   async refresh(refreshToken: string): Promise<AuthPayload> {
     const outcome = await this.unitOfWork.run(async (tx) => {
+      // The account is held before the token, in the order an erasure locks them (the other
+      // order deadlocks with it): an erasure then either waits for this rotation and revokes
+      // the successor too, or has committed and the rotation below sees it.
+      const ownerId = await this.refreshTokens.ownerOf(tx, refreshToken);
+      if (ownerId) await this.users.findById(tx.manager, ownerId, { lock: 'share' });
       const rotation = await this.refreshTokens.rotate(tx, refreshToken);
       if (rotation.action !== 'rotate') return rotation;
       const user = await this.users.findById(tx.manager, rotation.userId);

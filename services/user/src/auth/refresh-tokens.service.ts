@@ -73,6 +73,14 @@ export class RefreshTokens {
     return { action: 'rotate', userId: stored.userId, refreshToken: successor.token };
   }
 
+  /** The account `token` was issued to, or null for an unknown token (nothing is locked). */
+  async ownerOf(tx: Tx, token: string): Promise<string | null> {
+    const stored = await tx.manager
+      .getRepository(RefreshTokenEntity)
+      .findOne({ select: { userId: true }, where: { tokenHash: hashRefreshToken(token) } });
+    return stored?.userId ?? null;
+  }
+
   /** Revokes the family `token` belongs to; false when the token is unknown. */
   async revokeFamilyOf(tx: Tx, token: string): Promise<boolean> {
     const stored = await tx.manager

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import { Role } from '@servicedesk/contracts';
 import {
   ConflictError,
@@ -47,14 +47,16 @@ export class UsersService {
     return ids.map((id) => byId.get(id) ?? null);
   }
 
+  /** `lock`: true locks the row for update, 'share' only against updates (FOR SHARE). */
   findById(
     manager: EntityManager,
     id: string,
-    options: { lock?: boolean } = {},
+    options: { lock?: boolean | 'share' } = {},
   ): Promise<UserEntity | null> {
+    const mode = options.lock === 'share' ? 'pessimistic_read' : 'pessimistic_write';
     return manager.getRepository(UserEntity).findOne({
       where: { id },
-      lock: options.lock ? { mode: 'pessimistic_write' } : undefined,
+      lock: options.lock ? { mode } : undefined,
     });
   }
 
@@ -146,7 +148,8 @@ export class UsersService {
 
   /**
    * Has the admin `actorId` give a user another role and emits `user.role_changed`; setting
-   * the role a user already has changes nothing. Refuses to demote the last admin.
+   * the role a user already has changes nothing. Refuses to demote the last admin, and to
+   * change the role of an erased account (CONFLICT).
    */
   async setRole(actorId: string, userId: string, role: Role): Promise<UserEntity> {
     return this.unitOfWork.run(async (tx) => {
@@ -155,6 +158,9 @@ export class UsersService {
       const users = tx.manager.getRepository(UserEntity);
       const user = await users.findOneBy({ id: userId });
       if (!user) throw new NotFoundError('User', userId);
+      // An erased account can do nothing; as an admin it would also count towards "another
+      // admin is left" and let the last one who can sign in go.
+      if (user.erasedAt) throw new ConflictError('an erased account cannot be given a role');
       if (user.role === role) return user;
       await this.requireAnotherAdmin(
         tx.manager,
@@ -208,7 +214,10 @@ export class UsersService {
     refusal: string,
   ): Promise<void> {
     if (user.role !== 'ADMIN') return;
-    if ((await manager.getRepository(UserEntity).countBy({ role: 'ADMIN' })) <= 1) {
+    const admins = await manager
+      .getRepository(UserEntity)
+      .countBy({ role: 'ADMIN', erasedAt: IsNull() });
+    if (admins <= 1) {
       throw new ConflictError(refusal);
     }
   }
