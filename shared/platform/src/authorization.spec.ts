@@ -1,4 +1,5 @@
-import { currentIdentity, requireIdentity, requireRole } from './authorization';
+import { randomUUID } from 'node:crypto';
+import { PerRequest, currentIdentity, requireIdentity, requireRole } from './authorization';
 import { Identity, runWithContext } from './context';
 import { ForbiddenError, UnauthenticatedError } from './errors';
 
@@ -27,5 +28,36 @@ describe('authorization helpers', () => {
   it('requireRole throws FORBIDDEN for another role and UNAUTHENTICATED without identity', () => {
     expect(() => asCaller(agent, () => requireRole('ADMIN'))).toThrow(ForbiddenError);
     expect(() => asCaller(null, () => requireRole('ADMIN'))).toThrow(UnauthenticatedError);
+  });
+});
+
+describe('PerRequest', () => {
+  const context = (userId: string) => ({
+    correlationId: randomUUID(),
+    identity: { userId, role: 'CUSTOMER' as const },
+  });
+
+  it('creates the state once per request, for that request’s identity', () => {
+    const created: string[] = [];
+    const perRequest = new PerRequest((identity) => {
+      created.push(identity.userId);
+      return { owner: identity.userId };
+    });
+    const first = context('u1');
+
+    const a = runWithContext(first, () => perRequest.current());
+    const b = runWithContext(first, () => perRequest.current());
+    const c = runWithContext(context('u2'), () => perRequest.current());
+
+    expect(a).toBe(b);
+    expect(c).toEqual({ owner: 'u2' });
+    expect(created).toEqual(['u1', 'u2']);
+  });
+
+  it('is UNAUTHENTICATED outside a signed-in request', () => {
+    const perRequest = new PerRequest(() => ({}));
+    expect(() =>
+      runWithContext({ correlationId: randomUUID(), identity: null }, () => perRequest.current()),
+    ).toThrow(UnauthenticatedError);
   });
 });

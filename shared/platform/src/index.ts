@@ -24,6 +24,8 @@ export { GRAPHQL_PATH } from './http-metrics.middleware';
 export * from './graphql';
 export * from './date-time.scalar';
 export * from './database';
+export * from './sql';
+export * from './periodic-task';
 export * from './database.module';
 export * from './pagination';
 export * from './bootstrap';

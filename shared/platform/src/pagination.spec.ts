@@ -5,7 +5,9 @@ import {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
   decodeCursor,
+  decodeKeysetCursor,
   encodeCursor,
+  encodeKeysetCursor,
   pageSizeSchema,
   toConnection,
 } from './pagination';
@@ -101,5 +103,25 @@ describe('connections', () => {
       edges: [],
       pageInfo: { hasNextPage: true, endCursor: null },
     });
+  });
+});
+
+describe('keyset cursors', () => {
+  const lastSeen = {
+    at: new Date('2026-03-29T01:30:00.123Z'),
+    id: '6f1c2b8e-2f43-4c39-9a53-2b1f1c1d9e11',
+  };
+
+  it('round-trip the position of their own list', () => {
+    expect(decodeKeysetCursor('tickets', encodeKeysetCursor('tickets', lastSeen))).toEqual(
+      lastSeen,
+    );
+  });
+
+  it("refuse another list's cursor with BAD_USER_INPUT on after", () => {
+    const cursor = encodeKeysetCursor('appointments', lastSeen);
+    expect(() => decodeKeysetCursor('tickets', cursor)).toThrow(
+      expect.objectContaining({ field: 'after' }),
+    );
   });
 });

@@ -55,6 +55,38 @@ export function decodeCursor<S extends z.ZodType>(
 }
 
 /**
+ * A keyset position: the instant a list is ordered by and the id that breaks ties, of the
+ * last node of a page. Lists continue strictly after it, so rows added meanwhile never shift
+ * a page. Each cursor names its list, so one list's cursor is refused by another; versioned,
+ * so the position can change shape without misreading cursors handed out before.
+ */
+export interface KeysetPosition {
+  at: Date;
+  id: string;
+}
+
+const KEYSET_CURSOR_VERSION = 2;
+
+const keysetCursorSchema = (list: string) =>
+  z.object({
+    v: z.literal(KEYSET_CURSOR_VERSION),
+    l: z.literal(list),
+    c: z.iso.datetime({ offset: true }),
+    i: z.uuid(),
+  });
+
+/** The cursor of `position` in the list called `list` (e.g. "tickets"). */
+export function encodeKeysetCursor(list: string, { at, id }: KeysetPosition): string {
+  return encodeCursor({ v: KEYSET_CURSOR_VERSION, l: list, c: at.toISOString(), i: id });
+}
+
+/** Throws `BAD_USER_INPUT` on `after` for anything `encodeKeysetCursor(list, …)` did not produce. */
+export function decodeKeysetCursor(list: string, cursor: string): KeysetPosition {
+  const position = decodeCursor(cursor, keysetCursorSchema(list));
+  return { at: new Date(position.c), id: position.i };
+}
+
+/**
  * A page from rows fetched with one more than `first`: the extra row only tells that there
  * is a next page.
  */

@@ -1,4 +1,4 @@
-import { SqlParameters } from '../database/sql';
+import { SqlParameters } from '@servicedesk/platform';
 import type { AppointmentScope } from './appointment-access';
 import type { AppointmentCursor } from './appointment-cursor';
 import type { AppointmentStatus } from './appointment.model';

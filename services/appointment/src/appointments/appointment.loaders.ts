@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import DataLoader from 'dataloader';
-import { Identity, RequestContext, currentContext, requireIdentity } from '@servicedesk/platform';
+import { Identity, PerRequest } from '@servicedesk/platform';
 import { appointmentScopeOf } from './appointment-access';
 import type { Appointment } from './appointment.model';
 import { AppointmentPageQuery, AppointmentRepository } from './appointment.repository';
@@ -32,20 +32,14 @@ const cacheKey = (key: ParticipantPageKey) => `${queryKey(key)}:${key.userId}`;
  */
 @Injectable()
 export class AppointmentLoaders {
-  private readonly byRequest = new WeakMap<RequestContext, AppointmentRequestLoaders>();
+  private readonly perRequest = new PerRequest<AppointmentRequestLoaders>((identity) =>
+    this.create(identity),
+  );
 
   constructor(private readonly repository: AppointmentRepository) {}
 
   forCurrentRequest(): AppointmentRequestLoaders {
-    const identity = requireIdentity();
-    // An identity comes from the request context, so there is one.
-    const context = currentContext() as RequestContext;
-    let loaders = this.byRequest.get(context);
-    if (!loaders) {
-      loaders = this.create(identity);
-      this.byRequest.set(context, loaders);
-    }
-    return loaders;
+    return this.perRequest.current();
   }
 
   private create(identity: Identity): AppointmentRequestLoaders {

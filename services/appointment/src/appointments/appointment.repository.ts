@@ -1,6 +1,6 @@
+import { SqlParameters, queryRows } from '@servicedesk/platform';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { SqlParameters, queryRows } from '../database/sql';
 import { TABLES } from '../database/tables';
 import type { Interval } from '../slots/slot-calculator';
 import type { AppointmentScope } from './appointment-access';

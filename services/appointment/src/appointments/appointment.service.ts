@@ -9,10 +9,11 @@ import {
   ForbiddenError,
   Identity,
   NotFoundError,
+  EXCLUSION_VIOLATION,
+  sqlStateOf,
 } from '@servicedesk/platform';
 import { UnitOfWork } from '@servicedesk/messaging';
 import { APPOINTMENT_CONFIG, AppointmentConfig } from '../config';
-import { EXCLUSION_VIOLATION, sqlStateOf } from '../database/sql';
 import { TicketDirectory } from '../directory/ticket-directory.service';
 import { UserDirectory } from '../directory/user-directory.service';
 import { Reminders } from '../reminders/reminders.service';

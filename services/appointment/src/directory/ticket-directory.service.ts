@@ -1,6 +1,6 @@
+import { queryRows } from '@servicedesk/platform';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { queryRows } from '../database/sql';
 import { TABLES } from '../database/tables';
 
 /**

@@ -4,7 +4,7 @@ import {
   Injectable,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { CLOCK, Clock, LOGGER, Logger } from '@servicedesk/platform';
+import { CLOCK, Clock, LOGGER, Logger, PeriodicTask } from '@servicedesk/platform';
 import { UnitOfWork } from '@servicedesk/messaging';
 import { APPOINTMENT_CONFIG, AppointmentConfig } from '../config';
 import { Reminders } from './reminders.service';
@@ -15,9 +15,7 @@ import { Reminders } from './reminders.service';
  */
 @Injectable()
 export class ReminderDetector implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
@@ -25,16 +23,21 @@ export class ReminderDetector implements OnApplicationBootstrap, BeforeApplicati
     @Inject(APPOINTMENT_CONFIG) private readonly config: AppointmentConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.task = new PeriodicTask({
+      name: 'emitting appointment reminders',
+      intervalMs: config.APPOINTMENT_REMINDER_INTERVAL_MS,
+      run: () => this.detect(),
+      logger,
+    });
+  }
 
   onApplicationBootstrap(): void {
-    if (this.config.APPOINTMENT_REMINDER_INTERVAL_MS > 0) this.schedule();
+    this.task.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.task.stop();
   }
 
   /** One full pass: emits batch after batch until nothing due at `now` is left unclaimed. */
@@ -46,25 +49,8 @@ export class ReminderDetector implements OnApplicationBootstrap, BeforeApplicati
         this.reminders.emitDue(tx, now, this.config.APPOINTMENT_REMINDER_BATCH_SIZE),
       );
       total += claimed;
-    } while (claimed > 0 && !this.stopped);
+    } while (claimed > 0 && !this.task.stopping);
     if (total > 0) this.logger.info({ reminders: total }, 'appointment reminders emitted');
     return total;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.detect()
-        .catch((error: unknown) =>
-          this.logger.error(
-            { err: error },
-            'emitting appointment reminders failed; retrying next run',
-          ),
-        )
-        .finally(() => {
-          this.running = undefined;
-          this.schedule();
-        });
-    }, this.config.APPOINTMENT_REMINDER_INTERVAL_MS);
   }
 }

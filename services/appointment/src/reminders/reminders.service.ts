@@ -1,7 +1,7 @@
+import { queryRows } from '@servicedesk/platform';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Tx } from '@servicedesk/messaging';
-import { queryRows } from '../database/sql';
 import { TABLES } from '../database/tables';
 import { plannedReminders } from './reminder-schedule';
 

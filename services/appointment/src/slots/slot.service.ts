@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { BadUserInputError, CLOCK, Clock, ConflictError } from '@servicedesk/platform';
+import { BadUserInputError, CLOCK, Clock, ConflictError, queryRows } from '@servicedesk/platform';
 import { AvailabilityRepository } from '../availability/availability.repository';
 import { APPOINTMENT_CONFIG, AppointmentConfig } from '../config';
-import { queryRows } from '../database/sql';
 import { TABLES } from '../database/tables';
 import { UserDirectory } from '../directory/user-directory.service';
 import {

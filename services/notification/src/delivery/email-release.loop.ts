@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CLOCK, Clock, LOGGER, Logger } from '@servicedesk/platform';
+import { CLOCK, Clock, LOGGER, Logger, PeriodicTask } from '@servicedesk/platform';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../config';
 import { NotificationRepository } from '../inbox/notification.repository';
 import { EmailDelivery, RetryPolicy } from './email-delivery.service';
@@ -21,9 +21,7 @@ import { releaseRetryPolicy } from './retry-policy';
  */
 @Injectable()
 export class EmailReleaseLoop implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private stopped = false;
+  private readonly task: PeriodicTask;
   private readonly policy: RetryPolicy;
 
   constructor(
@@ -35,16 +33,20 @@ export class EmailReleaseLoop implements OnApplicationBootstrap, BeforeApplicati
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.policy = releaseRetryPolicy(config);
+    this.task = new PeriodicTask({
+      name: 'releasing held emails',
+      intervalMs: config.NOTIFICATION_RELEASE_INTERVAL_MS,
+      run: () => this.release(),
+      logger,
+    });
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.NOTIFICATION_RELEASE_INTERVAL_MS > 0) this.schedule();
+    this.task.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.task.stop();
   }
 
   /** One pass over every email due at the clock's now; returns how many went out. */
@@ -53,7 +55,7 @@ export class EmailReleaseLoop implements OnApplicationBootstrap, BeforeApplicati
     const batchSize = this.config.NOTIFICATION_RELEASE_BATCH_SIZE;
     let sent = 0;
     let after: { deliverAfter: Date; id: string } | undefined;
-    while (!this.stopped) {
+    while (!this.task.stopping) {
       const due = await this.notifications.dueEmails(
         this.dataSource.manager,
         now,
@@ -63,7 +65,7 @@ export class EmailReleaseLoop implements OnApplicationBootstrap, BeforeApplicati
       for (const email of due) {
         // Shutdown waits for this pass: with the SMTP server unreachable, every email of a
         // batch could otherwise hold it for a whole SMTP timeout.
-        if (this.stopped) break;
+        if (this.task.stopping) break;
         const result = await this.emails.attempt(email.id, this.policy);
         if (result.outcome === 'sent') sent += 1;
       }
@@ -72,19 +74,5 @@ export class EmailReleaseLoop implements OnApplicationBootstrap, BeforeApplicati
     }
     if (sent > 0) this.logger.info({ sent }, 'held emails released');
     return sent;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.release()
-        .catch((error: unknown) =>
-          this.logger.error({ err: error }, 'releasing held emails failed; retrying next run'),
-        )
-        .finally(() => {
-          this.running = undefined;
-          this.schedule();
-        });
-    }, this.config.NOTIFICATION_RELEASE_INTERVAL_MS);
   }
 }

@@ -1,7 +1,7 @@
+import { queryRows } from '@servicedesk/platform';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { EventPayload, Role } from '@servicedesk/contracts';
-import { queryRows } from '../database/sql';
 import { TABLES } from '../database/tables';
 
 /** Someone the service can notify: known from `user.registered` and not erased. */

@@ -1,6 +1,6 @@
+import { queryRows } from '@servicedesk/platform';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { queryRows } from '../database/sql';
 import { TABLES } from '../database/tables';
 import type { NotificationChannel, NotificationStatus } from '../rules/categories';
 import type { NotificationCursor } from './notification-cursor';

@@ -1,7 +1,7 @@
+import { queryRows } from '@servicedesk/platform';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { Role } from '@servicedesk/contracts';
-import { queryRows } from '../database/sql';
 import { TABLES } from '../database/tables';
 
 /** Advisory lock of one person: their erasure against what they write meanwhile. */

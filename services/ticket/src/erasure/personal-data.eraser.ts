@@ -1,7 +1,7 @@
+import { queryRows } from '@servicedesk/platform';
 import { Injectable } from '@nestjs/common';
 import { aggregateTypeOf } from '@servicedesk/contracts';
 import { Tx } from '@servicedesk/messaging';
-import { queryRows } from '../database/sql';
 import { TABLES } from '../database/tables';
 
 /** What replaces a redacted text: the ticket stays readable as a record, not as a story. */

@@ -4,7 +4,7 @@ import {
   Injectable,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { LOGGER, Logger } from '@servicedesk/platform';
+import { LOGGER, Logger, PeriodicTask } from '@servicedesk/platform';
 import { UnitOfWork } from '@servicedesk/messaging';
 import { SLA_TARGETS, SlaBreaches } from './sla-breaches.service';
 
@@ -24,25 +24,28 @@ export interface SlaDetectorOptions {
  */
 @Injectable()
 export class SlaBreachDetector implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly breaches: SlaBreaches,
     @Inject(SLA_DETECTOR_OPTIONS) private readonly options: SlaDetectorOptions,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.task = new PeriodicTask({
+      name: 'SLA breach detection',
+      intervalMs: options.intervalMs,
+      run: () => this.detect(),
+      logger,
+    });
+  }
 
   onApplicationBootstrap(): void {
-    if (this.options.intervalMs > 0) this.schedule();
+    this.task.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.task.stop();
   }
 
   /** One full pass at `now`: claims batch after batch until nothing overdue is left. */
@@ -57,23 +60,9 @@ export class SlaBreachDetector implements OnApplicationBootstrap, BeforeApplicat
         total += claimed;
         // Not `claimed === batchSize`: rows another detector flagged meanwhile make a batch
         // come back short while more may be left.
-      } while (claimed > 0 && !this.stopped);
+      } while (claimed > 0 && !this.task.stopping);
     }
     if (total > 0) this.logger.info({ breaches: total }, 'SLA breaches detected');
     return total;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.detect()
-        .catch((error: unknown) =>
-          this.logger.error({ err: error }, 'SLA breach detection failed; retrying next run'),
-        )
-        .finally(() => {
-          this.running = undefined;
-          this.schedule();
-        });
-    }, this.options.intervalMs);
   }
 }

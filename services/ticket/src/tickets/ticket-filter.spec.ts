@@ -1,5 +1,5 @@
+import { SqlParameters } from '@servicedesk/platform';
 import { randomUUID } from 'node:crypto';
-import { SqlParameters } from '../database/sql';
 import {
   afterCursorCondition,
   escapeLikePattern,

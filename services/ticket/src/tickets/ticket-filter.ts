@@ -1,4 +1,4 @@
-import { SqlParameters } from '../database/sql';
+import { SqlParameters } from '@servicedesk/platform';
 import type { TicketCursor } from './ticket-cursor';
 import type { TicketPriority, TicketStatus } from './ticket-status';
 

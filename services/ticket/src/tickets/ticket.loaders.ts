@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import DataLoader from 'dataloader';
-import { Identity, RequestContext, currentContext, requireIdentity } from '@servicedesk/platform';
+import { Identity, PerRequest } from '@servicedesk/platform';
 import type { Comment } from './comment.entity';
 import { canSeeInternalComments, ticketScopeOf } from './ticket-access';
 import type { Ticket } from './ticket.entity';
@@ -33,20 +33,14 @@ const pageKey = ({ ownership, query }: OwnedTicketsKey) => `${ownership}:${JSON.
  */
 @Injectable()
 export class TicketLoaders {
-  private readonly byRequest = new WeakMap<RequestContext, TicketRequestLoaders>();
+  private readonly perRequest = new PerRequest<TicketRequestLoaders>((identity) =>
+    this.create(identity),
+  );
 
   constructor(private readonly repository: TicketRepository) {}
 
   forCurrentRequest(): TicketRequestLoaders {
-    const identity = requireIdentity();
-    // An identity comes from the request context, so there is one.
-    const context = currentContext() as RequestContext;
-    let loaders = this.byRequest.get(context);
-    if (!loaders) {
-      loaders = this.create(identity);
-      this.byRequest.set(context, loaders);
-    }
-    return loaders;
+    return this.perRequest.current();
   }
 
   private create(identity: Identity): TicketRequestLoaders {

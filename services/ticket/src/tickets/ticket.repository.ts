@@ -1,6 +1,6 @@
+import { SqlParameters, queryRows } from '@servicedesk/platform';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { SqlParameters, queryRows } from '../database/sql';
 import { TABLES } from '../database/tables';
 import { Comment, CommentEntity, commentColumns } from './comment.entity';
 import type { TicketCursor } from './ticket-cursor';
