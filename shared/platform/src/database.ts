@@ -11,6 +11,12 @@ const CONNECT_TIMEOUT_MS = 5000;
 /** No statement may hold a connection longer: a stalled database must not stall callers. */
 const STATEMENT_TIMEOUT_MS = 30_000;
 
+/** The class (first two characters) of a PostgreSQL error's SQLSTATE, if it has one. */
+function sqlStateClassOf(error: string | Error): string | undefined {
+  const code = typeof error === 'object' ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code.slice(0, 2) : undefined;
+}
+
 /**
  * TypeORM's logger hook is the one place that sees every statement, so it feeds the
  * `db_queries_total` counter (which end-to-end tests read to catch N+1 queries) and reports
@@ -36,7 +42,13 @@ export class QueryTelemetryLogger implements TypeOrmLogger {
 
   logQueryError(error: string | Error, query: string): void {
     this.failures?.inc();
-    this.logger.warn({ err: error, query }, 'sql statement failed');
+    // A constraint refusing a row (class 23: unique, exclusion, foreign key…) is how a
+    // service learns of a conflict it then reports to the caller: not worth a warning.
+    if (sqlStateClassOf(error) === '23') {
+      this.logger.debug({ err: error, query }, 'sql statement refused by a constraint');
+    } else {
+      this.logger.warn({ err: error, query }, 'sql statement failed');
+    }
   }
 
   logQuerySlow(time: number, query: string): void {
