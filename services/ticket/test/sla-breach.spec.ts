@@ -1,7 +1,7 @@
-import { anIdentity, waitFor } from '@servicedesk/testing';
+import { OutboxRow, anIdentity, waitFor } from '@servicedesk/testing';
 import { SlaBreachDetector } from '../src/sla/sla-breach.detector';
 import { TicketView, addComment, changeStatus, createTicket, getTicket } from './builders';
-import { OutboxRow, TicketServiceFixture, startTicketService } from './ticket-service.fixture';
+import { TicketServiceFixture, startTicketService } from './ticket-service.fixture';
 
 const HOUR_MS = 3_600_000;
 

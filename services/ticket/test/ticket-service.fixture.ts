@@ -1,12 +1,13 @@
 import { INestApplication } from '@nestjs/common';
-import { EventEnvelope, EventType, Role } from '@servicedesk/contracts';
+import { Role } from '@servicedesk/contracts';
 import { Identity, createLogger } from '@servicedesk/platform';
 import { EVENTS_EXCHANGE } from '@servicedesk/messaging';
 import {
   EventPublisher,
   ServiceUnderTest,
   anEvent,
-  scrapeMetric,
+  ServiceProbes,
+  serviceProbes,
   startServiceUnderTest,
   waitFor,
 } from '@servicedesk/testing';
@@ -14,20 +15,11 @@ import { createTicketApp } from '../src/app';
 import { TicketConfig, loadTicketConfig } from '../src/config';
 import { migrateTicketDatabase } from '../src/migrate';
 
-/** An outbox row of the ticket service, as the assertions need it. */
-export interface OutboxRow<T extends EventType = EventType> {
-  id: string;
-  event_type: T;
-  aggregate_id: string;
-  envelope: EventEnvelope<T>;
-}
-
 /** A running ticket service on its own database and vhost, and the tools to drive it. */
-export interface TicketServiceFixture extends ServiceUnderTest<TicketConfig, INestApplication> {
+export interface TicketServiceFixture
+  extends ServiceUnderTest<TicketConfig, INestApplication>, ServiceProbes {
   /** Publishes an event as another service's relay would (confirmed by the broker). */
   publish: EventPublisher['publish'];
-  /** Resolves once the service's consumer has committed the message (its inbox row exists). */
-  waitForProcessed(messageId: string): Promise<void>;
   /**
    * Makes users known to the ticket service the way production does: through
    * `user.registered` (and `user.role_changed` for agents and admins, who register as
@@ -36,15 +28,6 @@ export interface TicketServiceFixture extends ServiceUnderTest<TicketConfig, INe
   registerUsers(...identities: Identity[]): Promise<void>;
   /** The role the ticket service has recorded for a user, once it equals `role`. */
   waitForKnownRole(userId: string, role: Role | 'ERASED'): Promise<void>;
-  /** Outbox rows of one aggregate (optionally one type), in emission order. */
-  outbox(aggregateId: string): Promise<OutboxRow[]>;
-  outbox<T extends EventType>(aggregateId: string, type: T): Promise<OutboxRow<T>[]>;
-  /** Resolves once the relay has published every outbox row (so it is idle). */
-  outboxPublished(): Promise<void>;
-  /** SQL statements the service has run serving requests so far (`db_queries_total{origin="http"}`). */
-  statementCount(): Promise<number>;
-  /** Rows in a table of the ticket schema, for "nothing was written" checks. */
-  count(table: 'tickets' | 'comments' | 'outbox'): Promise<number>;
 }
 
 export async function startTicketService(
@@ -63,7 +46,7 @@ export async function startTicketService(
       await events.channel.bindQueue(queue, EVENTS_EXCHANGE, 'ticket.#');
     },
   });
-  const { db, events, url } = service;
+  const { db, events } = service;
 
   const knownRole = async (userId: string): Promise<string | undefined> => {
     const { rows } = await db.query<{ role: string; erased: boolean }>(
@@ -103,44 +86,6 @@ export async function startTicketService(
       for (const identity of identities) await waitForKnownRole(identity.userId, identity.role);
     },
     waitForKnownRole,
-    async waitForProcessed(messageId) {
-      await waitFor(
-        async () => {
-          const { rows } = await db.query('SELECT 1 FROM ticket.inbox WHERE message_id = $1', [
-            messageId,
-          ]);
-          return rows.length > 0;
-        },
-        { description: `message ${messageId} to be processed by the ticket service` },
-      );
-    },
-    async outbox(aggregateId: string, type?: EventType) {
-      const { rows } = await db.query<OutboxRow>(
-        `SELECT id, event_type, aggregate_id, envelope FROM ticket.outbox
-         WHERE aggregate_id = $1 AND ($2::text IS NULL OR event_type = $2) ORDER BY seq`,
-        [aggregateId, type ?? null],
-      );
-      return rows;
-    },
-    async outboxPublished() {
-      await waitFor(
-        async () => {
-          const { rows } = await db.query<{ pending: string }>(
-            "SELECT count(*) AS pending FROM ticket.outbox WHERE status <> 'PUBLISHED'",
-          );
-          return rows[0].pending === '0';
-        },
-        { description: 'the relay to publish every outbox row' },
-      );
-    },
-    async statementCount() {
-      const statements = await scrapeMetric(url, 'db_queries_total', { origin: 'http' });
-      if (statements === undefined) throw new Error('db_queries_total is missing from /metrics');
-      return statements;
-    },
-    async count(table) {
-      const { rows } = await db.query<{ count: string }>(`SELECT count(*) FROM ticket.${table}`);
-      return Number(rows[0].count);
-    },
+    ...serviceProbes(service, 'ticket'),
   };
 }

@@ -7,3 +7,4 @@ export * from './metrics';
 export * from './service-under-test';
 export * from './test-clock';
 export * from './smtp-server';
+export * from './service-probes';
