@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { loadUserConfig } from '@servicedesk/user-service';
 import { loadTicketConfig } from '@servicedesk/ticket-service';
 import { loadAuditConfig } from '@servicedesk/audit-service';
+import { loadAppointmentConfig } from '@servicedesk/appointment-service';
+import { loadNotificationConfig } from '@servicedesk/notification-service';
 import { loadGatewayConfig } from '@servicedesk/gateway';
 
 const root = join(__dirname, '..', '..', '..');
@@ -22,7 +24,9 @@ const asEnvironment = Object.fromEntries(documented);
 const loaders: Array<[string, (env: NodeJS.ProcessEnv) => object]> = [
   ['user', loadUserConfig],
   ['ticket', loadTicketConfig],
+  ['appointment', loadAppointmentConfig],
   ['audit', loadAuditConfig],
+  ['notification', loadNotificationConfig],
   ['gateway', loadGatewayConfig],
 ];
 
@@ -41,7 +45,10 @@ describe('.env.example', () => {
       'shared/platform/src/config.ts',
       'services/user/src/config.ts',
       'services/ticket/src/config.ts',
+      'services/appointment/src/config.ts',
       'services/audit/src/config.ts',
+      'services/notification/src/config.ts',
+      'shared/tools/src/config.ts',
       'gateway/src/config.ts',
     ];
     const named = new Set<string>();
