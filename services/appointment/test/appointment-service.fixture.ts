@@ -1,5 +1,4 @@
 import { INestApplication } from '@nestjs/common';
-import { Role } from '@servicedesk/contracts';
 import { Identity } from '@servicedesk/platform';
 import { EVENTS_EXCHANGE } from '@servicedesk/messaging';
 import {
@@ -7,10 +6,11 @@ import {
   ServiceUnderTest,
   TestClock,
   anEvent,
+  KnownUserProbes,
   ServiceProbes,
+  knownUserProbes,
   serviceProbes,
   startServiceUnderTest,
-  waitFor,
 } from '@servicedesk/testing';
 import { createAppointmentApp } from '../src/app';
 import { AppointmentConfig, loadAppointmentConfig } from '../src/config';
@@ -24,17 +24,11 @@ export const MONDAY = new Date('2031-03-03T06:00:00.000Z');
 
 /** A running appointment service on its own database and vhost, and the tools to drive it. */
 export interface AppointmentServiceFixture
-  extends ServiceUnderTest<AppointmentConfig, INestApplication>, ServiceProbes {
+  extends ServiceUnderTest<AppointmentConfig, INestApplication>, ServiceProbes, KnownUserProbes {
   clock: TestClock;
   publish: EventPublisher['publish'];
-  /**
-   * Makes users known the way production does: through `user.registered` (and
-   * `user.role_changed` for agents and admins), consumed by the service's own consumer.
-   */
-  registerUsers(...identities: Identity[]): Promise<void>;
   /** Makes a ticket of `requester` known through `ticket.created`; returns its id. */
   registerTicket(requester: Identity): Promise<string>;
-  waitForKnownRole(userId: string, role: Role | 'ERASED'): Promise<void>;
 }
 
 export async function startAppointmentService(
@@ -57,47 +51,17 @@ export async function startAppointmentService(
       await events.channel.bindQueue(queue, EVENTS_EXCHANGE, 'appointment.#');
     },
   });
-  const { db, events } = service;
+  const { events } = service;
 
-  const knownRole = async (userId: string): Promise<string | undefined> => {
-    const { rows } = await db.query<{ role: string; erased: boolean }>(
-      'SELECT role, erased_at IS NOT NULL AS erased FROM appointment.known_users WHERE id = $1',
-      [userId],
-    );
-    return rows[0] && (rows[0].erased ? 'ERASED' : rows[0].role);
-  };
-  const waitForKnownRole = async (userId: string, role: Role | 'ERASED'): Promise<void> => {
-    await waitFor(async () => (await knownRole(userId)) === role, {
-      description: `user ${userId} to be known to the appointment service as ${role}`,
-    });
-  };
+  const directory = knownUserProbes(service, 'appointment');
+
   const probes = serviceProbes(service, 'appointment');
 
   return {
     ...service,
     clock,
     publish: events.publish,
-    async registerUsers(...identities) {
-      const registeredAt = Date.now() - 60_000;
-      for (const identity of identities) {
-        await events.publish(
-          anEvent('user.registered', {
-            aggregateId: identity.userId,
-            occurredAt: new Date(registeredAt),
-          }),
-        );
-        if (identity.role !== 'CUSTOMER') {
-          await events.publish(
-            anEvent('user.role_changed', {
-              aggregateId: identity.userId,
-              payload: { previousRole: 'CUSTOMER', role: identity.role },
-              occurredAt: new Date(registeredAt + 1000),
-            }),
-          );
-        }
-      }
-      for (const identity of identities) await waitForKnownRole(identity.userId, identity.role);
-    },
+    ...directory,
     async registerTicket(requester) {
       const created = await events.publish(
         anEvent('ticket.created', { payload: { requesterId: requester.userId } }),
@@ -105,7 +69,6 @@ export async function startAppointmentService(
       await probes.waitForProcessed(created.id);
       return created.aggregateId;
     },
-    waitForKnownRole,
     ...probes,
   };
 }

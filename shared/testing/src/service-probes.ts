@@ -1,6 +1,8 @@
 import { Client } from 'pg';
-import { EventEnvelope, EventType } from '@servicedesk/contracts';
+import { EventEnvelope, EventType, Role } from '@servicedesk/contracts';
+import { Identity } from '@servicedesk/platform';
 import { quoteIdentifier } from '@servicedesk/platform';
+import { EventPublisher, anEvent } from './events';
 import { waitFor } from './infrastructure';
 import { scrapeMetric } from './metrics';
 
@@ -71,6 +73,62 @@ export function serviceProbes(service: { db: Client; url: string }, schema: stri
         `SELECT count(*) FROM ${s}.${quoteIdentifier(table)}`,
       );
       return Number(rows[0].count);
+    },
+  };
+}
+
+/** For services that keep a `known_users` directory fed by the user service's events. */
+export interface KnownUserProbes {
+  /**
+   * Makes users known to the service the way production does: through `user.registered`
+   * (and `user.role_changed` for agents and admins, who register as customers first),
+   * consumed by the service's own consumer.
+   */
+  registerUsers(...identities: Identity[]): Promise<void>;
+  /** Resolves once the service has recorded `role` (or the erasure) for the user. */
+  waitForKnownRole(userId: string, role: Role | 'ERASED'): Promise<void>;
+}
+
+export function knownUserProbes(
+  service: { db: Client; events: EventPublisher },
+  schema: string,
+): KnownUserProbes {
+  const { db, events } = service;
+  const knownRole = async (userId: string): Promise<string | undefined> => {
+    const { rows } = await db.query<{ role: string; erased: boolean }>(
+      `SELECT role, erased_at IS NOT NULL AS erased FROM ${quoteIdentifier(schema)}.known_users
+       WHERE id = $1`,
+      [userId],
+    );
+    return rows[0] && (rows[0].erased ? 'ERASED' : rows[0].role);
+  };
+  const waitForKnownRole = async (userId: string, role: Role | 'ERASED'): Promise<void> => {
+    await waitFor(async () => (await knownRole(userId)) === role, {
+      description: `user ${userId} to be known to the ${schema} service as ${role}`,
+    });
+  };
+  return {
+    waitForKnownRole,
+    async registerUsers(...identities) {
+      const registeredAt = Date.now() - 60_000;
+      for (const identity of identities) {
+        await events.publish(
+          anEvent('user.registered', {
+            aggregateId: identity.userId,
+            occurredAt: new Date(registeredAt),
+          }),
+        );
+        if (identity.role !== 'CUSTOMER') {
+          await events.publish(
+            anEvent('user.role_changed', {
+              aggregateId: identity.userId,
+              payload: { previousRole: 'CUSTOMER', role: identity.role },
+              occurredAt: new Date(registeredAt + 1000),
+            }),
+          );
+        }
+      }
+      for (const identity of identities) await waitForKnownRole(identity.userId, identity.role);
     },
   };
 }
