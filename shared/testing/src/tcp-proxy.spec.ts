@@ -54,4 +54,34 @@ describe('createTcpProxy', () => {
     proxy.restore();
     expect(await roundTrip(proxy.port, 'back')).toBe('back');
   });
+
+  it('refuses new connections but keeps live ones while refusing', async () => {
+    const live = connect(proxy.port, '127.0.0.1');
+    await new Promise((resolve) => live.once('connect', resolve));
+
+    proxy.refuse();
+
+    await expect(roundTrip(proxy.port, 'anyone?')).rejects.toThrow();
+    const echoed = new Promise<string>((resolve) =>
+      live.once('data', (chunk) => resolve(`${chunk}`)),
+    );
+    live.write('still here');
+    expect(await echoed).toBe('still here');
+    live.destroy();
+    proxy.restore();
+    expect(await roundTrip(proxy.port, 'back')).toBe('back');
+  });
+
+  it('holds every chunk for the delay, in order, until restored', async () => {
+    proxy.delay(150);
+    const slowStart = Date.now();
+    expect(await roundTrip(proxy.port, 'slow')).toBe('slow');
+    // The request and its echo are each held once.
+    expect(Date.now() - slowStart).toBeGreaterThanOrEqual(300);
+
+    proxy.restore();
+    const fastStart = Date.now();
+    expect(await roundTrip(proxy.port, 'fast')).toBe('fast');
+    expect(Date.now() - fastStart).toBeLessThan(150);
+  });
 });

@@ -9,18 +9,52 @@ export interface TcpProxy {
   urlFor(url: string): string;
   /** Destroys every live connection and refuses new ones, as if the server had gone away. */
   cut(): void;
-  /** Accepts and forwards connections again. */
+  /** Refuses new connections but leaves live ones alone, as a server out of connection slots. */
+  refuse(): void;
+  /** Holds every chunk, both ways, `ms` before passing it on (order kept), as a slow network. */
+  delay(ms: number): void;
+  /** Accepts and forwards connections again, without delay. */
   restore(): void;
   close(): Promise<void>;
 }
 
 /**
- * A TCP forwarder to `targetHost:targetPort` that a test can cut and restore, to make a
- * server "unreachable" for one client without stopping the shared server other test files use.
+ * Copies `from` to `to`, each chunk (and the end) no sooner than `delayMs()` after it
+ * arrived and never before the chunk ahead of it, so a delay slows a stream down without
+ * reordering it.
+ */
+function forward(from: Socket, to: Socket, delayMs: () => number): void {
+  const queue: Array<{ due: number; chunk: Buffer | null }> = [];
+  let timer: NodeJS.Timeout | undefined;
+  const drain = () => {
+    timer = undefined;
+    while (queue.length > 0 && queue[0].due <= Date.now()) {
+      const { chunk } = queue.shift()!;
+      if (to.destroyed) return;
+      if (chunk === null) to.end();
+      else to.write(chunk);
+    }
+    if (queue.length > 0) timer = setTimeout(drain, queue[0].due - Date.now());
+  };
+  const push = (chunk: Buffer | null) => {
+    const due = Math.max(Date.now() + delayMs(), queue.at(-1)?.due ?? 0);
+    queue.push({ due, chunk });
+    if (timer === undefined) drain();
+  };
+  from.on('data', (chunk: Buffer) => push(chunk));
+  from.on('end', () => push(null));
+  to.on('close', () => clearTimeout(timer));
+}
+
+/**
+ * A TCP forwarder to `targetHost:targetPort` that a test can cut, refuse, slow down and
+ * restore, to make a server "unreachable" or slow for one client without touching the
+ * shared server other test files (or other processes) use.
  */
 export async function createTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
-  let cut = false;
+  let refusing = false;
+  let delayMs = 0;
 
   const track = (socket: Socket) => {
     sockets.add(socket);
@@ -28,18 +62,18 @@ export async function createTcpProxy(targetHost: string, targetPort: number): Pr
     socket.on('error', () => socket.destroy());
   };
 
-  const server: Server = createServer((client) => {
+  const server: Server = createServer({ allowHalfOpen: true }, (client) => {
     track(client);
-    if (cut) {
+    if (refusing) {
       client.destroy();
       return;
     }
-    const upstream = createConnection({ host: targetHost, port: targetPort });
+    const upstream = createConnection({ host: targetHost, port: targetPort, allowHalfOpen: true });
     track(upstream);
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
-    client.pipe(upstream);
-    upstream.pipe(client);
+    forward(client, upstream, () => delayMs);
+    forward(upstream, client, () => delayMs);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -48,6 +82,10 @@ export async function createTcpProxy(targetHost: string, targetPort: number): Pr
   });
   const { port } = server.address() as AddressInfo;
   const host = '127.0.0.1';
+
+  const dropAll = () => {
+    for (const socket of sockets) socket.destroy();
+  };
 
   return {
     host,
@@ -60,15 +98,22 @@ export async function createTcpProxy(targetHost: string, targetPort: number): Pr
       return parsed.toString();
     },
     cut(): void {
-      cut = true;
-      for (const socket of sockets) socket.destroy();
+      refusing = true;
+      dropAll();
+    },
+    refuse(): void {
+      refusing = true;
+    },
+    delay(ms: number): void {
+      delayMs = ms;
     },
     restore(): void {
-      cut = false;
+      refusing = false;
+      delayMs = 0;
     },
     async close(): Promise<void> {
-      cut = true;
-      for (const socket of sockets) socket.destroy();
+      refusing = true;
+      dropAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
