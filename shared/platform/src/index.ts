@@ -30,3 +30,4 @@ export * from './database.module';
 export * from './pagination';
 export * from './bootstrap';
 export * from './tracing';
+export * from './idempotency';
