@@ -8,7 +8,9 @@ export const TICKET_FIELDS = `
   requester { id } assignee { id }
 `;
 
-export const CREATE_TICKET = `mutation($input: CreateTicketInput!) { createTicket(input: $input) { ${TICKET_FIELDS} } }`;
+export const CREATE_TICKET = `mutation($input: CreateTicketInput!, $idempotencyKey: String) {
+  createTicket(input: $input, idempotencyKey: $idempotencyKey) { ${TICKET_FIELDS} }
+}`;
 export const GET_TICKET = `query($id: ID!) { ticket(id: $id) { ${TICKET_FIELDS} comments { id body internal author { id } createdAt } } }`;
 export const LIST_TICKETS = `query($filter: TicketFilter, $first: Int, $after: String) {
   tickets(filter: $filter, first: $first, after: $after) {
@@ -22,8 +24,10 @@ export const ASSIGN_TICKET = `mutation($ticketId: ID!, $assigneeId: ID!) {
 export const CHANGE_STATUS = `mutation($ticketId: ID!, $status: TicketStatus!, $expectedVersion: Int!) {
   changeTicketStatus(ticketId: $ticketId, status: $status, expectedVersion: $expectedVersion) { ${TICKET_FIELDS} }
 }`;
-export const ADD_COMMENT = `mutation($ticketId: ID!, $body: String!, $internal: Boolean) {
-  addComment(ticketId: $ticketId, body: $body, internal: $internal) { id body internal author { id } createdAt }
+export const ADD_COMMENT = `mutation($ticketId: ID!, $body: String!, $internal: Boolean, $idempotencyKey: String) {
+  addComment(ticketId: $ticketId, body: $body, internal: $internal, idempotencyKey: $idempotencyKey) {
+    id body internal author { id } createdAt
+  }
 }`;
 export const ENTITIES = `query($r: [_Any!]!) {
   _entities(representations: $r) { ... on Ticket { id title comments { id internal body } } }

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { Identity } from '@servicedesk/platform';
-import { anEvent, anIdentity, errorOf, waitFor } from '@servicedesk/testing';
-import { addComment, aTicketInput, CREATE_TICKET, createTicket, getTicket } from './builders';
+import { anEvent, anIdentity, dataOf, errorOf, waitFor } from '@servicedesk/testing';
+import {
+  ADD_COMMENT,
+  addComment,
+  aTicketInput,
+  CREATE_TICKET,
+  createTicket,
+  getTicket,
+} from './builders';
 import { TicketServiceFixture, startTicketService } from './ticket-service.fixture';
 
 /** What `user.erased` does to the tickets and comments a person wrote. */
@@ -138,6 +145,39 @@ describe('ticket service: erasing a user', () => {
       "SELECT coalesce(string_agg(envelope::text, ','), '') AS envelopes FROM ticket.outbox",
     );
     expect(rows[0].envelopes).not.toContain(ticket.title);
+  });
+
+  it('forgets the idempotency keys the person used, whose fingerprints came from their texts', async () => {
+    const [erased, other] = [await aCustomer(), await aCustomer()];
+    const keysOf = async (user: Identity) => {
+      const { rows } = await service.db.query<{ tickets: number; comments: number }>(
+        `SELECT (SELECT count(*)::int FROM ticket.ticket_idempotency_keys WHERE caller_id = $1) AS tickets,
+                (SELECT count(*)::int FROM ticket.comment_idempotency_keys WHERE caller_id = $1) AS comments`,
+        [user.userId],
+      );
+      return rows[0];
+    };
+    for (const user of [erased, other]) {
+      const created = await service.query<{ createTicket: { id: string } }>(
+        CREATE_TICKET,
+        { input: aTicketInput(), idempotencyKey: 'key-1' },
+        user,
+      );
+      const ticketId = dataOf(created).createTicket.id;
+      dataOf(
+        await service.query(
+          ADD_COMMENT,
+          { ticketId, body: 'Hello', idempotencyKey: 'key-2' },
+          user,
+        ),
+      );
+    }
+    expect(await keysOf(erased)).toEqual({ tickets: 1, comments: 1 });
+
+    await erase(erased);
+
+    expect(await keysOf(erased)).toEqual({ tickets: 0, comments: 0 });
+    expect(await keysOf(other)).toEqual({ tickets: 1, comments: 1 });
   });
 
   it('redacts a ticket and a comment the person was writing when the erasure arrived', async () => {

@@ -6,4 +6,6 @@ export const TABLES = {
   tickets: `${TICKET_SCHEMA}.tickets`,
   comments: `${TICKET_SCHEMA}.comments`,
   knownUsers: `${TICKET_SCHEMA}.known_users`,
+  ticketIdempotencyKeys: `${TICKET_SCHEMA}.ticket_idempotency_keys`,
+  commentIdempotencyKeys: `${TICKET_SCHEMA}.comment_idempotency_keys`,
 } as const;

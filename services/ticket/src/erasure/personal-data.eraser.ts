@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { aggregateTypeOf } from '@servicedesk/contracts';
 import { Tx } from '@servicedesk/messaging';
 import { TABLES } from '../database/tables';
+import { COMMENT_KEYS, TICKET_KEYS } from '../tickets/ticket-idempotency-keys';
 
 /** What replaces a redacted text: the ticket stays readable as a record, not as a story. */
 export const ERASED_TEXT = '[erased]';
@@ -18,7 +19,7 @@ const TICKET_AGGREGATE = aggregateTypeOf('ticket.created');
 
 /**
  * Forgets what a person wrote when they are erased: the title and description of the tickets
- * they requested and the bodies of the comments they authored. Ids, status, priority, SLA
+ * they requested, the bodies of the comments they authored and their idempotency keys. Ids, status, priority, SLA
  * times and tags (lowercase slugs that classify, not describe) stay, so the ticket history
  * and its statistics remain whole; others' comments on those tickets are theirs and stay too.
  * Each row is redacted once: a replayed erasure finds nothing left to do.
@@ -38,6 +39,9 @@ export class PersonalDataEraser {
         WHERE author_id = $1 AND author_erased_at IS NULL`,
       [userId, ERASED_TEXT, erasedAt],
     )) as [unknown, number];
+    // Their keys' fingerprints were taken from what they wrote.
+    await TICKET_KEYS.forgetCaller(tx.manager, userId);
+    await COMMENT_KEYS.forgetCaller(tx.manager, userId);
     return { tickets, comments, forgottenEvents: await this.forgetPublishedTickets(tx, userId) };
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageSizeSchema } from '@servicedesk/platform';
+import { idempotencyKeySchema, pageSizeSchema } from '@servicedesk/platform';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from './ticket-status';
 import type { TicketFilter } from './ticket-filter';
 
@@ -52,6 +52,7 @@ export const createTicketArgs = z.object({
       .nullish()
       .transform((tags) => [...new Set(tags ?? [])]),
   }),
+  idempotencyKey: idempotencyKeySchema,
 });
 
 export const assignTicketArgs = z.object({ ticketId: id, assigneeId: id });
@@ -73,6 +74,7 @@ export const addCommentArgs = z.object({
     .boolean()
     .nullish()
     .transform((value) => value ?? false),
+  idempotencyKey: idempotencyKeySchema,
 });
 
 export const ticketArgs = z.object({ id });

@@ -63,6 +63,15 @@ export class TicketRepository {
     return ticket;
   }
 
+  async findComment(manager: EntityManager, id: string): Promise<Comment | undefined> {
+    const [comment] = await queryRows<Comment>(
+      manager,
+      `SELECT ${commentColumns('c')} FROM ${TABLES.comments} c WHERE c.id = $1`,
+      [id],
+    );
+    return comment;
+  }
+
   /** The tickets among `ids` that `scope` lets the caller see, in no particular order. */
   async findTickets(ids: readonly string[], scope: TicketScope): Promise<Ticket[]> {
     const params = new SqlParameters();

@@ -5,8 +5,10 @@ import {
   BadUserInputError,
   ConflictError,
   ForbiddenError,
+  IdempotencyKeys,
   Identity,
   NotFoundError,
+  requestFingerprint,
 } from '@servicedesk/platform';
 import { Tx, UnitOfWork } from '@servicedesk/messaging';
 import { UserDirectory } from '../directory/user-directory.service';
@@ -14,6 +16,7 @@ import { SlaBreaches } from '../sla/sla-breaches.service';
 import { SlaPolicy, slaDueDates } from '../sla/sla-policy';
 import { Comment } from './comment.entity';
 import { canSeeTicket, isSupportStaff } from './ticket-access';
+import { COMMENT_KEYS, TICKET_KEYS } from './ticket-idempotency-keys';
 import {
   assertTransition,
   isDone,
@@ -42,12 +45,18 @@ export class TicketService {
     @Inject(SLA_POLICY) private readonly slaPolicy: SlaPolicy,
   ) {}
 
-  async create(requester: Identity, { input }: CreateTicketArgs): Promise<Ticket> {
+  async create(requester: Identity, { input, idempotencyKey }: CreateTicketArgs): Promise<Ticket> {
     return this.unitOfWork.run(async (tx) => {
       await this.refuseErased(tx.manager, requester);
       const now = new Date();
+      const id = randomUUID();
+      const earlier = await this.claimKey(tx.manager, TICKET_KEYS, requester, idempotencyKey, {
+        fields: [input.title, input.description, input.priority, input.tags],
+        resultId: id,
+      });
+      if (earlier) return this.reload(tx, earlier);
       const ticket: Ticket = {
-        id: randomUUID(),
+        id,
         title: input.title,
         description: input.description,
         status: 'OPEN',
@@ -161,12 +170,22 @@ export class TicketService {
     });
   }
 
+  /**
+   * A repeat under the same key returns the comment even if the ticket has been closed since:
+   * the first request did comment.
+   */
   async addComment(
     author: Identity,
-    { ticketId, body, internal }: AddCommentArgs,
+    { ticketId, body, internal, idempotencyKey }: AddCommentArgs,
   ): Promise<Comment> {
     return this.unitOfWork.run(async (tx) => {
       await this.refuseErased(tx.manager, author);
+      const id = randomUUID();
+      const earlier = await this.claimKey(tx.manager, COMMENT_KEYS, author, idempotencyKey, {
+        fields: [ticketId, body, internal],
+        resultId: id,
+      });
+      if (earlier) return this.reloadComment(tx, earlier);
       const ticket = await this.lockVisible(tx.manager, author, ticketId);
       if (internal && !isSupportStaff(author.role)) {
         throw new ForbiddenError('Only agents and admins may write internal comments');
@@ -174,7 +193,7 @@ export class TicketService {
       this.assertOpenForChanges(ticket);
       const now = new Date();
       const comment: Comment = {
-        id: randomUUID(),
+        id,
         ticketId,
         authorId: author.userId,
         body,
@@ -208,6 +227,27 @@ export class TicketService {
       }
       return comment;
     });
+  }
+
+  /**
+   * Claims the caller's `key` (if given) for the result about to be written, in this
+   * transaction: the id an identical earlier request made, or undefined to go on writing.
+   */
+  private async claimKey(
+    manager: EntityManager,
+    keys: IdempotencyKeys,
+    caller: Identity,
+    key: string | undefined,
+    request: { fields: unknown[]; resultId: string },
+  ): Promise<string | undefined> {
+    if (key === undefined) return undefined;
+    const fingerprint = requestFingerprint(request.fields);
+    return keys.claim(
+      manager,
+      { callerId: caller.userId, key, fingerprint },
+      request.resultId,
+      new Date(),
+    );
   }
 
   /**
@@ -251,5 +291,11 @@ export class TicketService {
     const ticket = await this.tickets.findTicket(tx.manager, ticketId);
     if (!ticket) throw new NotFoundError('Ticket', ticketId);
     return ticket;
+  }
+
+  private async reloadComment(tx: Tx, commentId: string): Promise<Comment> {
+    const comment = await this.tickets.findComment(tx.manager, commentId);
+    if (!comment) throw new NotFoundError('Comment', commentId);
+    return comment;
   }
 }
