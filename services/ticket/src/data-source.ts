@@ -12,10 +12,7 @@ import { TicketEntity } from './tickets/ticket.entity';
 import type { TicketConfig } from './config';
 
 export function createTicketDataSource(
-  config: Pick<
-    TicketConfig,
-    'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATABASE_POOL_ACQUIRE_TIMEOUT_MS'
-  >,
+  config: Pick<TicketConfig, 'DATABASE_URL'>,
   options: Pick<DataSourceOptions, 'logger' | 'registry'> = {},
 ): DataSource {
   return createDataSource({
@@ -29,8 +26,6 @@ export function createTicketDataSource(
       RecordPersonalDataErasure1795600000000,
       CreateIdempotencyKeys1796300000000,
     ],
-    service: 'ticket',
-    pool: config,
     ...options,
   });
 }
