@@ -51,8 +51,9 @@ interface ActiveConsumer {
  * is one per attempt, and more if needed to reach `retry.maxMs` (see the database below).
  *
  * Per message: a body that is not a valid envelope is parked at once. Otherwise the inbox
- * row and the handler's effect are written in one transaction, and the message is acked
- * only after the commit. A failed handler is retried with backoff through the delay queues
+ * row and the handler's effect are written in one transaction, the handler's `afterCommit`
+ * (effects outside the database) runs after the commit, and the message is acked only after
+ * both. A failed handler is retried with backoff through the delay queues
  * up to `maxAttempts` runs, unless the failure is permanent; then the message is parked
  * with the error, the attempt count and the original routing key. Moving a message to a
  * delay queue or the DLQ is confirmed by the broker (and routed: a missing queue is a failed
@@ -291,21 +292,7 @@ export class EventConsumer {
     try {
       const outcome = await withExtractedTraceContext(message.properties.headers, () =>
         runWithContext({ correlationId: envelope.correlationId, identity: null }, () =>
-          this.deps.unitOfWork.run(async (tx) => {
-            const inserted: unknown[] = await tx.manager.query(
-              `INSERT INTO ${quoteIdentifier(this.deps.unitOfWork.options.schema)}.inbox (consumer, message_id, event_type)
-               VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING message_id`,
-              [queue, envelope.id, envelope.type],
-            );
-            if (inserted.length === 0) return 'duplicate' as const;
-            const { maxAttempts } = this.deps.options;
-            await subscription.handler.handle(envelope, tx, {
-              attempt,
-              maxAttempts,
-              finalAttempt: attempt >= maxAttempts,
-            });
-            return 'processed' as const;
-          }),
+          this.process(subscription, envelope, attempt),
         ),
       );
       stopTimer();
@@ -357,6 +344,28 @@ export class EventConsumer {
         );
       }
     }
+  }
+
+  /** The inbox record and the handler's effect in one transaction, then its `afterCommit`. */
+  private async process(
+    subscription: Subscription,
+    envelope: EventEnvelope,
+    attempt: number,
+  ): Promise<'processed' | 'duplicate'> {
+    const { maxAttempts } = this.deps.options;
+    const delivery = { attempt, maxAttempts, finalAttempt: attempt >= maxAttempts };
+    const outcome = await this.deps.unitOfWork.run(async (tx) => {
+      const inserted: unknown[] = await tx.manager.query(
+        `INSERT INTO ${quoteIdentifier(this.deps.unitOfWork.options.schema)}.inbox (consumer, message_id, event_type)
+         VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING message_id`,
+        [subscription.queue, envelope.id, envelope.type],
+      );
+      if (inserted.length === 0) return 'duplicate' as const;
+      await subscription.handler.handle(envelope, tx, delivery);
+      return 'processed' as const;
+    });
+    await subscription.handler.afterCommit?.(envelope, delivery);
+    return outcome;
   }
 
   /**

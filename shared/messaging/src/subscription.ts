@@ -10,6 +10,14 @@ import { Tx } from './unit-of-work';
  */
 export interface EventHandler<T extends EventType = EventType> {
   handle(event: EventEnvelope<T>, tx: Tx, delivery: Delivery): Promise<void>;
+  /**
+   * Effects outside the database (an email sent), run once the inbox transaction has
+   * committed, so none is held open while they take their time. Runs on every delivery,
+   * an inbox duplicate included (a retry, a replay, a redelivery after a crash), so it
+   * finishes what an earlier delivery left undone and must be idempotent. Its failures
+   * are treated as the handler's: retried through the delay queues, or parked.
+   */
+  afterCommit?(event: EventEnvelope<T>, delivery: Delivery): Promise<void>;
 }
 
 /**
