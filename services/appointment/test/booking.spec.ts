@@ -262,7 +262,7 @@ describe('appointment service: booking', () => {
     it('refuses the same key for a different booking with CONFLICT', async () => {
       dataOf(await tryBook(customer, { startsAt: '2031-03-07T13:00:00.000Z' }, 'key-3'));
       const other = await tryBook(customer, { startsAt: '2031-03-07T14:00:00.000Z' }, 'key-3');
-      expect(errorOf(other).code).toBe('CONFLICT');
+      expect(errorOf(other)).toMatchObject({ code: 'CONFLICT', field: 'idempotencyKey' });
       expect(errorOf(other).message).toMatch(/idempotencyKey/);
     });
 

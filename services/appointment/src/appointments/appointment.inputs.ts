@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageSizeSchema } from '@servicedesk/platform';
+import { idempotencyKeySchema, pageSizeSchema } from '@servicedesk/platform';
 import { durationMinutes } from '../slots/slot.inputs';
 import type { AppointmentFilter } from './appointment-filter';
 import { APPOINTMENT_STATUSES } from './appointment.model';
@@ -14,7 +14,6 @@ const status = z.enum(APPOINTMENT_STATUSES, { error: 'is not an appointment stat
 
 export const NOTES_MAX_LENGTH = 2000;
 export const REASON_MAX_LENGTH = 500;
-export const IDEMPOTENCY_KEY_MAX_LENGTH = 200;
 
 /** Optional text: trimmed, and blank means "not given". */
 const optionalText = (max: number) =>
@@ -41,13 +40,7 @@ export const bookAppointmentArgs = z.object({
     ticketId: id.nullish().transform((value) => value ?? null),
     notes: optionalText(NOTES_MAX_LENGTH),
   }),
-  idempotencyKey: z
-    .string()
-    .trim()
-    .min(1, 'must not be blank')
-    .max(IDEMPOTENCY_KEY_MAX_LENGTH, `must be at most ${IDEMPOTENCY_KEY_MAX_LENGTH} characters`)
-    .nullish()
-    .transform((value) => value ?? undefined),
+  idempotencyKey: idempotencyKeySchema,
 });
 
 export const rescheduleAppointmentArgs = z.object({

@@ -13,6 +13,7 @@ import {
   whereClause,
 } from './appointment-filter';
 import { Appointment, AppointmentStatus, appointmentColumns } from './appointment.model';
+import { BOOKING_KEYS } from './booking-request';
 
 /** One page request: rows strictly after `after`, at most `limit` of them. */
 export interface AppointmentPageQuery {
@@ -22,15 +23,9 @@ export interface AppointmentPageQuery {
   limit: number;
 }
 
-/** What an idempotency key was first used for. */
-export interface BookingRequest {
-  requestHash: string;
-  appointmentId: string;
-}
-
 const COLUMNS = appointmentColumns('a');
 
-/** Every statement on appointments and booking requests. Writes take the transaction's manager. */
+/** Every statement on appointments. Writes take the transaction's manager. */
 @Injectable()
 export class AppointmentRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -200,39 +195,6 @@ export class AppointmentRepository {
     return pages;
   }
 
-  /**
-   * Records that `callerId` books `appointmentId` under `key`. False when the key is already
-   * taken; a concurrent first use of the same key is waited for (the unique key's lock), so
-   * the loser sees the winner's committed row.
-   */
-  async claimIdempotencyKey(
-    manager: EntityManager,
-    entry: { callerId: string; key: string; requestHash: string; appointmentId: string; now: Date },
-  ): Promise<boolean> {
-    const rows = await queryRows(
-      manager,
-      `INSERT INTO ${TABLES.bookingRequests}
-         (caller_id, idempotency_key, request_hash, appointment_id, created_at)
-       VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1`,
-      [entry.callerId, entry.key, entry.requestHash, entry.appointmentId, entry.now],
-    );
-    return rows.length > 0;
-  }
-
-  async findBookingRequest(
-    manager: EntityManager,
-    callerId: string,
-    key: string,
-  ): Promise<BookingRequest | undefined> {
-    const [request] = await queryRows<BookingRequest>(
-      manager,
-      `SELECT request_hash AS "requestHash", appointment_id AS "appointmentId"
-       FROM ${TABLES.bookingRequests} WHERE caller_id = $1 AND idempotency_key = $2`,
-      [callerId, key],
-    );
-    return request;
-  }
-
   /** Every appointment `userId` takes part in, locked (erasure). */
   async lockAllOf(manager: EntityManager, userId: string): Promise<Appointment[]> {
     return queryRows<Appointment>(
@@ -267,6 +229,6 @@ export class AppointmentRepository {
 
   /** Forgets the idempotency keys a person used (erasure). */
   async deleteBookingRequestsOf(manager: EntityManager, callerId: string): Promise<void> {
-    await manager.query(`DELETE FROM ${TABLES.bookingRequests} WHERE caller_id = $1`, [callerId]);
+    await BOOKING_KEYS.forgetCaller(manager, callerId);
   }
 }

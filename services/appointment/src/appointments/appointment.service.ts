@@ -7,6 +7,7 @@ import {
   Clock,
   ConflictError,
   ForbiddenError,
+  IdempotencyKeyConflictError,
   Identity,
   NotFoundError,
   EXCLUSION_VIOLATION,
@@ -28,7 +29,7 @@ import type {
   RescheduleAppointmentArgs,
 } from './appointment.inputs';
 import { AppointmentRepository } from './appointment.repository';
-import { BookingRequestFields, bookingRequestHash } from './booking-request';
+import { BOOKING_KEYS, BookingRequestFields, bookingRequestHash } from './booking-request';
 
 const MINUTE_MS = 60_000;
 
@@ -265,22 +266,15 @@ export class AppointmentService {
     request: BookingRequestFields,
     appointmentId: string,
   ): Promise<Appointment | undefined> {
-    const requestHash = bookingRequestHash(request);
-    const claimed = await this.appointments.claimIdempotencyKey(manager, {
-      callerId: actor.userId,
-      key,
-      requestHash,
+    const earlier = await BOOKING_KEYS.claim(
+      manager,
+      { callerId: actor.userId, key, fingerprint: bookingRequestHash(request) },
       appointmentId,
-      now: this.clock.now(),
-    });
-    if (claimed) return undefined;
-    const earlier = await this.appointments.findBookingRequest(manager, actor.userId, key);
-    const booked = earlier && (await this.appointments.find(manager, earlier.appointmentId));
-    if (!earlier || !booked || earlier.requestHash !== requestHash) {
-      throw new ConflictError(
-        `idempotencyKey "${key}" was already used for a different booking; use a new key`,
-      );
-    }
+      this.clock.now(),
+    );
+    if (earlier === undefined) return undefined;
+    const booked = await this.appointments.find(manager, earlier);
+    if (!booked) throw new IdempotencyKeyConflictError(key, 'booking');
     return booked;
   }
 

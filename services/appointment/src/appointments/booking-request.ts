@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { IdempotencyKeys, requestFingerprint } from '@servicedesk/platform';
+import { TABLES } from '../database/tables';
 
 /** A booking as requested, once the customer it is for has been settled. */
 export interface BookingRequestFields {
@@ -15,7 +16,7 @@ export interface BookingRequestFields {
  * exactly the same booking. Fields are listed explicitly so their order never varies.
  */
 export function bookingRequestHash(request: BookingRequestFields): string {
-  const canonical = JSON.stringify([
+  return requestFingerprint([
     request.agentId,
     request.customerId,
     request.startsAt.toISOString(),
@@ -23,5 +24,11 @@ export function bookingRequestHash(request: BookingRequestFields): string {
     request.ticketId,
     request.notes,
   ]);
-  return createHash('sha256').update(canonical).digest('hex');
 }
+
+/** Where bookAppointment remembers its callers' idempotency keys. */
+export const BOOKING_KEYS = new IdempotencyKeys({
+  table: TABLES.bookingRequests,
+  resultColumn: 'appointment_id',
+  result: 'booking',
+});
