@@ -60,6 +60,21 @@ describe('the test SMTP server', () => {
     expect(() => smtp.failNext(1, { code: 250, message: 'OK' })).toThrow(RangeError);
   });
 
+  it('holds its reply to the next message until released', async () => {
+    const held = smtp.holdNext();
+    let answered = false;
+    const sending = send('a@example.com', 'Held').then(() => (answered = true));
+
+    const mail = await held.received;
+    expect(mail.subject).toBe('Held');
+    expect(answered).toBe(false);
+    expect(smtp.mails).toEqual([]);
+
+    held.release();
+    await sending;
+    expect(smtp.mails).toEqual([mail]);
+  });
+
   it('gives up waiting with the description of the awaited mail', async () => {
     await expect(
       smtp.waitForMail(() => false, 'a mail that never comes', { timeoutMs: 100 }),

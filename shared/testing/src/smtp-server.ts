@@ -25,6 +25,14 @@ export interface SmtpFailure {
   message: string;
 }
 
+/** A message the server has read but not answered yet (see `holdNext`). */
+export interface HeldMail {
+  /** Resolves with the message once the server has read it; the sender awaits the reply. */
+  received: Promise<ReceivedMail>;
+  /** Accepts the message (it joins `mails`), as the server would have done at once. */
+  release(): void;
+}
+
 export interface SmtpTestServer {
   /** `smtp://127.0.0.1:<port>`, to use as SMTP_URL. */
   url: string;
@@ -40,6 +48,11 @@ export interface SmtpTestServer {
   mailsTo(address: string): ReceivedMail[];
   /** Rejects the next `count` messages with `failure` instead of accepting them. */
   failNext(count: number, failure: SmtpFailure): void;
+  /**
+   * Holds the reply to the next message until `release`: the sender sits in the end of its
+   * DATA command, as when a mail server takes its time, for the test to look around.
+   */
+  holdNext(): HeldMail;
   /** Messages rejected through `failNext` so far. */
   readonly rejected: number;
   close(): Promise<void>;
@@ -97,6 +110,7 @@ export async function startSmtpServer(
 ): Promise<SmtpTestServer> {
   const mails: ReceivedMail[] = [];
   const failures: SmtpFailure[] = [];
+  const holds: Array<{ received(mail: ReceivedMail): void; released: Promise<void> }> = [];
   let rejected = 0;
 
   const receive = async (stream: SMTPServerDataStream, session: SMTPServerSession) => {
@@ -106,7 +120,13 @@ export async function startSmtpServer(
       rejected += 1;
       throw new SmtpReplyError(failure.code, failure.message);
     }
-    mails.push(toReceivedMail(parsed, session));
+    const mail = toReceivedMail(parsed, session);
+    const hold = holds.shift();
+    if (hold) {
+      hold.received(mail);
+      await hold.released;
+    }
+    mails.push(mail);
   };
 
   const server = new SMTPServer({
@@ -151,6 +171,14 @@ export async function startSmtpServer(
       if (failure.code < 400 || failure.code > 599)
         throw new RangeError(`an SMTP failure code is 4xx or 5xx, got ${failure.code}`);
       for (let i = 0; i < count; i += 1) failures.push(failure);
+    },
+    holdNext() {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const received = new Promise<ReceivedMail>((resolve) =>
+        holds.push({ received: resolve, released }),
+      );
+      return { received, release };
     },
     get rejected() {
       return rejected;
