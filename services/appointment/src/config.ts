@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { baseConfigShape, loadConfig, portVariable } from '@servicedesk/platform';
+import {
+  baseConfigShape,
+  databasePoolShape,
+  loadConfig,
+  portVariable,
+} from '@servicedesk/platform';
 
 /** `APPOINTMENT_REMINDER_OFFSETS_MINUTES`: "1440,60" → [1440, 60] (distinct, largest first). */
 const reminderOffsets = z
@@ -20,6 +25,8 @@ const reminderOffsets = z
 const appointmentConfigSchema = z.object({
   ...baseConfigShape,
   APPOINTMENT_PORT: portVariable(3005),
+  // Handlers, requests, the relay and the reminder detector hold one connection at a time.
+  ...databasePoolShape(7),
   /** Bookable starts are offered on this grid, counted from the start of each working period. */
   APPOINTMENT_SLOT_STEP_MINUTES: z.coerce.number().int().min(1).max(240).default(15),
   /** Customers cannot reschedule or cancel this close to the start; agents and admins can. */

@@ -10,7 +10,10 @@ import { CreateAppointmentTables1796000000000 } from './migrations/1796000000000
  * PostgreSQL features the ORM does not model (ranges, the exclusion constraint, SKIP LOCKED).
  */
 export function createAppointmentDataSource(
-  config: Pick<AppointmentConfig, 'DATABASE_URL'>,
+  config: Pick<
+    AppointmentConfig,
+    'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATABASE_POOL_ACQUIRE_TIMEOUT_MS'
+  >,
   options: Pick<DataSourceOptions, 'logger' | 'registry'> = {},
 ): DataSource {
   return createDataSource({
@@ -18,6 +21,8 @@ export function createAppointmentDataSource(
     schema: APPOINTMENT_SCHEMA,
     entities: [],
     migrations: [messagingMigration(APPOINTMENT_SCHEMA), CreateAppointmentTables1796000000000],
+    service: 'appointment',
+    pool: config,
     ...options,
   });
 }

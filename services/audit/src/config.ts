@@ -1,9 +1,16 @@
 import { z } from 'zod';
-import { baseConfigShape, loadConfig, portVariable } from '@servicedesk/platform';
+import {
+  baseConfigShape,
+  databasePoolShape,
+  loadConfig,
+  portVariable,
+} from '@servicedesk/platform';
 
 const auditConfigSchema = z.object({
   ...baseConfigShape,
   AUDIT_PORT: portVariable(3003),
+  // One handler at a time (the hash chain is sequential), a few requests and the relay.
+  ...databasePoolShape(3),
 });
 
 export type AuditConfig = z.infer<typeof auditConfigSchema>;

@@ -10,7 +10,10 @@ import { ErasedSubjectEntity, SubjectKeyEntity } from './personal-data/subject-k
 export const AUDIT_SCHEMA = 'audit';
 
 export function createAuditDataSource(
-  config: Pick<AuditConfig, 'DATABASE_URL'>,
+  config: Pick<
+    AuditConfig,
+    'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATABASE_POOL_ACQUIRE_TIMEOUT_MS'
+  >,
   options: Pick<DataSourceOptions, 'logger' | 'registry'> = {},
 ): DataSource {
   return createDataSource({
@@ -22,6 +25,8 @@ export function createAuditDataSource(
       CreateAuditLog1795496842137,
       CreateSubjectKeys1795600000000,
     ],
+    service: 'audit',
+    pool: config,
     ...options,
   });
 }

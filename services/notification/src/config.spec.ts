@@ -65,6 +65,21 @@ describe('notification configuration', () => {
     expect(configError(env).message).toContain(variable);
   });
 
+  it('has a pool that holds the default prefetch of deliveries', () => {
+    expect(loadNotificationConfig({})).toMatchObject({
+      CONSUMER_PREFETCH: 10,
+      DATABASE_POOL_SIZE: 12,
+    });
+  });
+
+  it('refuses a prefetch its pool could deadlock on, naming both variables', () => {
+    // Each delivery may hold two connections: 11 deliveries need 12.
+    expect(() => loadNotificationConfig({ CONSUMER_PREFETCH: '11' })).not.toThrow();
+    const message = configError({ CONSUMER_PREFETCH: '12' }).message;
+    expect(message).toContain('DATABASE_POOL_SIZE=12');
+    expect(message).toContain('CONSUMER_PREFETCH=12');
+  });
+
   it('never shows the SMTP URL, which may carry credentials, in an error', () => {
     const message = configError({ SMTP_URL: 'ftp://mailer:hunter2@mail.example.com' }).message;
     expect(message).toContain('SMTP_URL');

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { baseConfigShape, loadConfig, portVariable } from '@servicedesk/platform';
+import {
+  baseConfigShape,
+  databasePoolShape,
+  loadConfig,
+  portVariable,
+  requirePoolFor,
+} from '@servicedesk/platform';
 
 /** Where mails go on a developer machine (e.g. Mailpit from docker-compose). */
 export const LOCAL_SMTP_URL = 'smtp://127.0.0.1:1025';
@@ -16,9 +22,11 @@ const smtpUrl = z.string().refine(
   { message: 'must be a URL starting with smtp:// or smtps://' },
 );
 
-const notificationConfigSchema = z.object({
+const notificationVariables = z.object({
   ...baseConfigShape,
   NOTIFICATION_PORT: portVariable(3004),
+  // The default CONSUMER_PREFETCH (10) of deliveries needs 11 (below); one more for the rest.
+  ...databasePoolShape(12),
   /** Credentials, if any, go in the URL: required explicitly in production. */
   SMTP_URL: smtpUrl.default(LOCAL_SMTP_URL),
   NOTIFICATION_EMAIL_FROM: z
@@ -39,6 +47,12 @@ const notificationConfigSchema = z.object({
     .max(24 * 30)
     .default(24),
 });
+
+// A delivery, from the one queue `notification.deliveries`, holds its inbox transaction's
+// connection while it opens separate transactions (delivery/), one at a time.
+const notificationConfigSchema = notificationVariables.superRefine(
+  requirePoolFor((config) => ({ handlers: config.CONSUMER_PREFETCH, connectionsPerHandler: 2 })),
+);
 
 export type NotificationConfig = z.infer<typeof notificationConfigSchema>;
 

@@ -5,23 +5,12 @@ import type { NotificationConfig } from './config';
 import { NOTIFICATION_SCHEMA } from './database/tables';
 import { CreateNotificationTables1796000000000 } from './migrations/1796000000000-CreateNotificationTables';
 
-/** Connections left for requests, the relay and the release loop besides the consumers' own. */
-const BASE_POOL_SIZE = 10;
-
-/**
- * A delivery holds its inbox transaction's connection while it opens separate ones (rows
- * committed, each email's outcome committed), one at a time. With `CONSUMER_PREFETCH`
- * messages in flight that is up to two connections each: the pool must hold them all, or
- * every handler would wait on a connection only another waiting handler can free.
- */
-export function notificationPoolSize(
-  config: Pick<NotificationConfig, 'CONSUMER_PREFETCH'>,
-): number {
-  return BASE_POOL_SIZE + 2 * config.CONSUMER_PREFETCH;
-}
-
+/** Its pool is sized by DATABASE_POOL_SIZE, checked against CONSUMER_PREFETCH in `config.ts`. */
 export function createNotificationDataSource(
-  config: Pick<NotificationConfig, 'DATABASE_URL' | 'CONSUMER_PREFETCH'>,
+  config: Pick<
+    NotificationConfig,
+    'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATABASE_POOL_ACQUIRE_TIMEOUT_MS'
+  >,
   options: Pick<DataSourceOptions, 'logger' | 'registry'> = {},
 ): DataSource {
   return createDataSource({
@@ -30,7 +19,8 @@ export function createNotificationDataSource(
     // Every statement is hand-written SQL on the tables of `database/tables.ts`.
     entities: [],
     migrations: [messagingMigration(NOTIFICATION_SCHEMA), CreateNotificationTables1796000000000],
-    poolSize: notificationPoolSize(config),
+    service: 'notification',
+    pool: config,
     ...options,
   });
 }

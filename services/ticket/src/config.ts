@@ -1,10 +1,17 @@
 import { z } from 'zod';
-import { baseConfigShape, loadConfig, portVariable } from '@servicedesk/platform';
+import {
+  baseConfigShape,
+  databasePoolShape,
+  loadConfig,
+  portVariable,
+} from '@servicedesk/platform';
 import { slaPolicySchema } from './sla/sla-policy';
 
 const ticketConfigSchema = z.object({
   ...baseConfigShape,
   TICKET_PORT: portVariable(3002),
+  // Handlers, requests, the relay and the SLA detector hold one connection at a time.
+  ...databasePoolShape(7),
   /** JSON overriding targets of the default SLA policy (see `sla/sla-policy.ts`). */
   SLA_POLICY: slaPolicySchema,
   /** How often the SLA breach detector runs; 0 turns it off (it can still be run on demand). */

@@ -12,7 +12,10 @@ import { TicketEntity } from './tickets/ticket.entity';
 import type { TicketConfig } from './config';
 
 export function createTicketDataSource(
-  config: Pick<TicketConfig, 'DATABASE_URL'>,
+  config: Pick<
+    TicketConfig,
+    'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATABASE_POOL_ACQUIRE_TIMEOUT_MS'
+  >,
   options: Pick<DataSourceOptions, 'logger' | 'registry'> = {},
 ): DataSource {
   return createDataSource({
@@ -26,6 +29,8 @@ export function createTicketDataSource(
       RecordPersonalDataErasure1795600000000,
       CreateIdempotencyKeys1796300000000,
     ],
+    service: 'ticket',
+    pool: config,
     ...options,
   });
 }

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { baseConfigShape, loadConfig, portVariable } from '@servicedesk/platform';
+import {
+  baseConfigShape,
+  databasePoolShape,
+  loadConfig,
+  portVariable,
+} from '@servicedesk/platform';
 import { passwordPolicyViolation } from './users/password-policy';
 import { privateKeyProblem, publicKeyProblem } from './auth/signing-keys';
 
@@ -24,6 +29,8 @@ const userConfigSchema = z
   .object({
     ...baseConfigShape,
     USER_PORT: portVariable(3001),
+    // No consumers: requests, the relay and the admin bootstrap, one connection each at a time.
+    ...databasePoolShape(4),
     /** Lifetime of an access token (JWT). */
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
     /** Lifetime of each refresh token; every refresh issues a new one. */

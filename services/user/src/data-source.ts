@@ -24,6 +24,8 @@ export function createUserDataSource(
       CreateUserTables1795400000000,
       AddUserErasure1795600000000,
     ],
+    service: 'user',
+    pool: config,
     logger: options.logger,
     registry: options.registry,
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIGRATION_CONNECTIONS, PoolDemand, minimumPoolSize } from './database-pool';
 
 /**
  * Start-up configuration. This file is the only place in the platform that reads
@@ -52,6 +53,8 @@ export const baseConfigShape = {
     .default(LOCAL_SERVICE_TOKEN_SECRET),
   OTEL_EXPORTER_OTLP_ENDPOINT: urlVariable(['http:', 'https:']).optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10000),
+  /** How long a starting process retries PostgreSQL and RabbitMQ before it gives up and exits. */
+  STARTUP_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** Handler runs of one message, the first included, before it is parked in its DLQ. */
   CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
   /** Delay before the first retry; each next one doubles (±20 % jitter) up to the maximum. */
@@ -64,6 +67,47 @@ export const baseConfigShape = {
   /** Publishes of a row the broker refuses (e.g. unroutable) before it is parked as FAILED. */
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
 };
+
+/** A service's pool variables; each service picks its default size (the budget in the README). */
+export function databasePoolShape(defaultPoolSize: number) {
+  return {
+    /** Connections in this process's pool (the LISTEN session comes on top). */
+    DATABASE_POOL_SIZE: z.coerce
+      .number()
+      .int()
+      .min(MIGRATION_CONNECTIONS)
+      .max(1000)
+      .default(defaultPoolSize),
+    /** How long a statement waits for a pooled (or new) connection before it fails as unavailable. */
+    DATABASE_POOL_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  };
+}
+
+export interface DatabasePoolConfig {
+  DATABASE_POOL_SIZE: number;
+  DATABASE_POOL_ACQUIRE_TIMEOUT_MS: number;
+}
+
+/**
+ * A refinement refusing a pool too small for the event handlers the service runs at once
+ * (see `minimumPoolSize`), naming both variables that decide it.
+ */
+export function requirePoolFor<C extends DatabasePoolConfig & { CONSUMER_PREFETCH: number }>(
+  demandOf: (config: C) => PoolDemand,
+) {
+  return (config: C, ctx: z.RefinementCtx<C>): void => {
+    const demand = demandOf(config);
+    const required = minimumPoolSize(demand);
+    if (config.DATABASE_POOL_SIZE >= required) return;
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        `DATABASE_POOL_SIZE=${config.DATABASE_POOL_SIZE} could deadlock: with CONSUMER_PREFETCH=${config.CONSUMER_PREFETCH}, ` +
+        `${demand.handlers} handlers may each hold ${demand.connectionsPerHandler} connections at once, ` +
+        `which needs a pool of at least ${required}; raise DATABASE_POOL_SIZE or lower CONSUMER_PREFETCH`,
+    });
+  };
+}
 
 export const baseConfigSchema = z.object(baseConfigShape);
 export type BaseConfig = z.infer<typeof baseConfigSchema>;

@@ -1,13 +1,20 @@
 import { Counter, Registry } from 'prom-client';
 import { DataSource, Logger as TypeOrmLogger } from 'typeorm';
 import { currentContext } from './context';
+import type { DatabasePoolConfig } from './config';
+import { applicationName } from './database-pool';
 import { ReadinessCheck } from './health.registry';
 import { Logger, createLogger } from './logger';
 import { dbQueryCounter, dbQueryErrorCounter } from './metrics';
 
-const DEFAULT_POOL_SIZE = 10;
+export * from './database-pool';
+
+/** Tools and tests that build a DataSource without a service configuration. */
+const DEFAULT_POOL: DatabasePoolConfig = {
+  DATABASE_POOL_SIZE: 10,
+  DATABASE_POOL_ACQUIRE_TIMEOUT_MS: 5000,
+};
 const DEFAULT_SLOW_QUERY_MS = 500;
-const CONNECT_TIMEOUT_MS = 5000;
 /** No statement may hold a connection longer: a stalled database must not stall callers. */
 const STATEMENT_TIMEOUT_MS = 30_000;
 
@@ -81,12 +88,15 @@ export interface DataSourceOptions {
   logger?: Logger;
   /** The app's metrics registry (`METRICS_REGISTRY`). */
   registry?: Registry;
-  poolSize?: number;
+  /** Names the connections in pg_stat_activity (`applicationName`); tools leave it out. */
+  service?: string;
+  pool?: DatabasePoolConfig;
   slowQueryMs?: number;
 }
 
 export function createDataSource(options: DataSourceOptions): DataSource {
   const logger = options.logger ?? createLogger('database');
+  const pool = options.pool ?? DEFAULT_POOL;
   return new DataSource({
     type: 'postgres',
     url: options.url,
@@ -99,12 +109,16 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     migrationsTransactionMode: 'each',
     maxQueryExecutionTime: options.slowQueryMs ?? DEFAULT_SLOW_QUERY_MS,
     logger: new QueryTelemetryLogger(logger, options.registry),
+    applicationName: applicationName(options.service ?? 'tools'),
     extra: {
-      max: options.poolSize ?? DEFAULT_POOL_SIZE,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      max: pool.DATABASE_POOL_SIZE,
+      // pg-pool bounds both waits with it: for a free connection of a full pool and for a new
+      // one to connect. Past it the statement fails as a connection error: SERVICE_UNAVAILABLE
+      // for a request, a transient failure (retried) for a handler; never a hang.
+      connectionTimeoutMillis: pool.DATABASE_POOL_ACQUIRE_TIMEOUT_MS,
       statement_timeout: STATEMENT_TIMEOUT_MS,
       // Client side too, for a server that stops answering without closing the connection.
-      query_timeout: STATEMENT_TIMEOUT_MS + CONNECT_TIMEOUT_MS,
+      query_timeout: STATEMENT_TIMEOUT_MS + pool.DATABASE_POOL_ACQUIRE_TIMEOUT_MS,
       keepAlive: true,
     },
   });
