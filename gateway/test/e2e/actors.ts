@@ -82,10 +82,12 @@ export async function registerAgent(stack: Stack, admin: Actor, name = 'Agent'):
 export async function createTicket(
   customer: Actor,
   input: Partial<{ title: string; description: string; priority: string; tags: string[] }> = {},
+  idempotencyKey?: string,
 ): Promise<{ id: string; version: number }> {
   const { createTicket: ticket } = dataOf(
     await customer.query<{ createTicket: { id: string; version: number } }>(
-      `mutation($input: CreateTicketInput!) { createTicket(input: $input) { id version } }`,
+      `mutation($input: CreateTicketInput!, $idempotencyKey: String) {
+        createTicket(input: $input, idempotencyKey: $idempotencyKey) { id version } }`,
       {
         input: {
           title: 'Printer on fire',
@@ -94,6 +96,7 @@ export async function createTicket(
           tags: ['hardware'],
           ...input,
         },
+        idempotencyKey,
       },
     ),
   );

@@ -37,9 +37,11 @@ describe('a ticket from opening to audit, through the gateway', () => {
     await stack?.close();
   });
 
-  it('lets a customer register and open a ticket', async () => {
+  it('lets a customer register and open a ticket, retrying safely under an idempotency key', async () => {
     customer = await register(stack, 'Ada');
-    const ticket = await createTicket(customer, { title: 'VPN drops every hour' });
+    const ticket = await createTicket(customer, { title: 'VPN drops every hour' }, 'open-vpn');
+    const retried = await createTicket(customer, { title: 'VPN drops every hour' }, 'open-vpn');
+    expect(retried.id).toBe(ticket.id);
     ticketId = ticket.id;
     const view = dataOf(await customer.query<TicketView>(TICKET_VIEW, { id: ticketId }));
     expect(view.ticket).toMatchObject({
@@ -72,8 +74,13 @@ describe('a ticket from opening to audit, through the gateway', () => {
   });
 
   it('lets the agent answer publicly and internally and move the status', async () => {
-    const comment = `mutation($t: ID!, $b: String!, $i: Boolean) { addComment(ticketId: $t, body: $b, internal: $i) { id internal } }`;
-    dataOf(await agent.query(comment, { t: ticketId, b: 'We are on it.', i: false }));
+    const comment = `mutation($t: ID!, $b: String!, $i: Boolean, $k: String) {
+      addComment(ticketId: $t, body: $b, internal: $i, idempotencyKey: $k) { id internal } }`;
+    const answer = { t: ticketId, b: 'We are on it.', i: false, k: 'answer-1' };
+    const answered = dataOf(await agent.query<{ addComment: { id: string } }>(comment, answer));
+    // A retry returns the same comment; the audit trail below proves no second event left.
+    const retried = dataOf(await agent.query<{ addComment: { id: string } }>(comment, answer));
+    expect(retried.addComment.id).toBe(answered.addComment.id);
     dataOf(
       await agent.query(comment, { t: ticketId, b: 'Looks like the old firmware again.', i: true }),
     );
