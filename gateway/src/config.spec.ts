@@ -22,12 +22,25 @@ describe('loadGatewayConfig', () => {
       ACCESS_TOKEN_ISSUER: 'servicedesk-user',
       ACCESS_TOKEN_AUDIENCE: 'servicedesk',
       SUBGRAPH_TIMEOUT_MS: 10_000,
+      REQUEST_TIMEOUT_MS: 12_000,
       MAX_SOCKETS_PER_SUBGRAPH: 64,
     });
     expect(config.subgraphs).toEqual([
       { name: 'user', url: 'http://127.0.0.1:3001/graphql' },
       { name: 'ticket', url: 'http://127.0.0.1:3002/graphql' },
     ]);
+  });
+
+  it('keeps a request deadline a little above the subgraph timeout unless REQUEST_TIMEOUT_MS is set', () => {
+    expect(loadGatewayConfig({ SUBGRAPH_TIMEOUT_MS: '20000' }, SUBGRAPHS).REQUEST_TIMEOUT_MS).toBe(
+      22_000,
+    );
+    expect(loadGatewayConfig({ REQUEST_TIMEOUT_MS: '5000' }, SUBGRAPHS).REQUEST_TIMEOUT_MS).toBe(
+      5_000,
+    );
+    expect(() => loadGatewayConfig({ REQUEST_TIMEOUT_MS: '0' }, SUBGRAPHS)).toThrow(
+      /REQUEST_TIMEOUT_MS/,
+    );
   });
 
   it('takes each subgraph URL from its <NAME>_SUBGRAPH_URL variable', () => {

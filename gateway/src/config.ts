@@ -22,6 +22,8 @@ const gatewayShape = {
   JWKS_CACHE_MAX_AGE_MS: milliseconds(600_000),
   /** Bound on one whole subgraph call (connect, request, response body). */
   SUBGRAPH_TIMEOUT_MS: milliseconds(10_000),
+  /** Bound on a whole client request, from arrival to answer; unset, a little above SUBGRAPH_TIMEOUT_MS. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   MAX_SOCKETS_PER_SUBGRAPH: z.coerce.number().int().positive().default(64),
   /** Below the subgraphs' idle timeout (Node's default is 5 s), so a socket the server is closing is never reused. */
   SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS: milliseconds(4_000),
@@ -34,7 +36,11 @@ export interface SubgraphEndpoint {
   url: string;
 }
 
-export type GatewayConfig = z.infer<typeof gatewaySchema> & {
+/** Time left, past one subgraph call's timeout, for authentication, planning and sending the answer. */
+const REQUEST_TIMEOUT_HEADROOM_MS = 2_000;
+
+export type GatewayConfig = Omit<z.infer<typeof gatewaySchema>, 'REQUEST_TIMEOUT_MS'> & {
+  REQUEST_TIMEOUT_MS: number;
   /** Every subgraph with the URL it is called at: its `<NAME>_SUBGRAPH_URL`, else the local default. */
   subgraphs: SubgraphEndpoint[];
 };
@@ -59,6 +65,8 @@ export function loadGatewayConfig(
   const urls: Record<string, string> = loadConfig(subgraphUrlSchema(subgraphs), env);
   return {
     ...config,
+    REQUEST_TIMEOUT_MS:
+      config.REQUEST_TIMEOUT_MS ?? config.SUBGRAPH_TIMEOUT_MS + REQUEST_TIMEOUT_HEADROOM_MS,
     subgraphs: subgraphs.map((subgraph) => ({
       name: subgraph.name,
       url: urls[subgraph.urlVariable],

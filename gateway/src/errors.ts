@@ -37,6 +37,16 @@ export function serviceUnavailableError(
   });
 }
 
+/** The whole answer to a request whose deadline passed before Apollo answered it. */
+export const DEADLINE_PASSED_ANSWER = {
+  errors: [
+    {
+      message: 'The request could not be answered in time, try again shortly',
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    },
+  ],
+};
+
 /** Extensions that can carry internals (stack frames, subgraph URLs and raw bodies). */
 const INTERNAL_EXTENSIONS = ['stacktrace', 'exception', 'response', 'originalError'];
 
@@ -79,6 +89,8 @@ export const answerNotFound: RequestHandler = (_request, response) => {
  */
 export function httpErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error: { status?: number; type?: string }, _request, response, _next) => {
+    // Apollo finishing after the deadline guard answered: the client has had its answer.
+    if (response.headersSent) return;
     const clientError =
       typeof error.status === 'number' && error.status >= 400 && error.status < 500;
     if (!clientError)

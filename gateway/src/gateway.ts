@@ -20,6 +20,7 @@ import { createAccessTokenVerifier } from './access-token';
 import { createAuthenticator } from './authentication';
 import { GatewayConfig } from './config';
 import { assignCorrelationId, correlationIdOfResponse, withRequestContext } from './correlation-id';
+import { deadlineGuard, requestDeadlineOf } from './deadline-guard';
 import { answerNotFound, createErrorFormatter, httpErrorHandler } from './errors';
 import { createGatewayMetrics } from './metrics';
 import { probeRoutes } from './probes';
@@ -191,14 +192,17 @@ export async function createGateway(
   app.use(probeRoutes({ health, subgraphs: () => connections.all(), registry: metrics.registry }));
   app.use(
     GRAPHQL_PATH,
+    deadlineGuard(config.REQUEST_TIMEOUT_MS, logger),
     express.json({ limit: MAX_BODY_SIZE }),
     withRequestContext,
     expressMiddleware(server, {
       context: async ({ req, res }): Promise<GatewayContext> => {
-        const identity = await authenticate(req.headers.authorization);
+        const deadline = requestDeadlineOf(res);
+        const authenticated = deadline.begin('authentication');
+        const identity = await authenticate(req.headers.authorization).finally(authenticated);
         const requestContext = currentContext();
         if (requestContext) requestContext.identity = identity;
-        return { identity, correlationId: correlationIdOfResponse(res) };
+        return { identity, correlationId: correlationIdOfResponse(res), deadline };
       },
     }),
   );

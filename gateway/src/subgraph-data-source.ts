@@ -1,28 +1,31 @@
-import { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import {
   CORRELATION_ID_HEADER,
   Identity,
   SERVICE_NAME_HEADER,
   SERVICE_TOKEN_HEADER,
 } from '@servicedesk/platform';
-import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { Histogram } from 'prom-client';
 import { Agent, fetch } from 'undici';
 import { serviceUnavailableError } from './errors';
 import type { SubgraphOutcome } from './metrics';
+import type { RequestDeadline } from './request-deadline';
 import type { ServiceTokenCache } from './service-token-cache';
 
 export const GATEWAY_SERVICE_NAME = 'gateway';
 
-type Fetcher = RemoteGraphQLDataSource['fetcher'];
-type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
-type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+type SubgraphResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
+type ProcessOptions = GraphQLDataSourceProcessOptions<GatewayContext>;
+/** A call made for a client's operation, the only kind this gateway makes. */
+type OperationOptions = Extract<ProcessOptions, { incomingRequestContext: unknown }>;
 
 /** What every operation carries from the client request to the subgraph calls it makes. */
 export interface GatewayContext {
   identity: Identity | null;
   correlationId: string;
+  /** Every subgraph call of the request fits inside it. */
+  deadline: RequestDeadline;
 }
 
 export interface SubgraphConnectionOptions {
@@ -34,14 +37,16 @@ export interface SubgraphConnectionOptions {
 }
 
 /** A subgraph answered with a status other than 2xx. */
-class SubgraphHttpError extends GraphQLError {
+class SubgraphHttpError extends Error {
   constructor(readonly status: number) {
     super(`subgraph answered HTTP ${status}`);
     this.name = 'SubgraphHttpError';
   }
 }
 
-const isTimeout = (error: unknown) => error instanceof Error && error.name === 'TimeoutError';
+/** By name, not class: the DOMException an AbortSignal throws may come from another realm (as under Jest). */
+const isTimeout = (error: unknown) =>
+  typeof error === 'object' && error !== null && 'name' in error && error.name === 'TimeoutError';
 
 /** "fetch failed: connect ECONNREFUSED …": the error and its cause, without a stack trace per failed call. */
 function describeFailure(error: unknown): string {
@@ -52,41 +57,56 @@ function describeFailure(error: unknown): string {
 /**
  * The HTTP side of one subgraph: a keep-alive connection pool with a bounded number of
  * sockets (so a slow subgraph cannot make the gateway open sockets without limit), and a
- * deadline on every call that covers connecting, waiting and reading the body.
+ * deadline on every call that covers waiting for a socket, connecting, waiting and reading the body.
  */
 export class SubgraphConnection {
   readonly name: string;
   readonly url: string;
+  /** The longest any one call may take; a request's deadline can make it shorter. */
+  readonly timeoutMs: number;
   private readonly agent: Agent;
 
-  constructor(private readonly options: SubgraphConnectionOptions) {
+  constructor(options: SubgraphConnectionOptions) {
     this.name = options.name;
     this.url = options.url;
+    this.timeoutMs = options.timeoutMs;
     this.agent = new Agent({
       connections: options.maxSockets,
       keepAliveTimeout: options.keepAliveTimeoutMs,
     });
   }
 
-  readonly fetcher: Fetcher = async (url, init) => {
-    const response = await fetch(url, {
-      method: init?.method,
-      headers: init?.headers,
-      body: init?.body,
+  /** POSTs one GraphQL request and reads its JSON answer, all within `timeoutMs`. */
+  async post(
+    body: string,
+    headers: Record<string, string>,
+    timeoutMs: number,
+  ): Promise<SubgraphResponse> {
+    const response = await fetch(this.url, {
+      method: 'POST',
+      headers,
+      body,
       dispatcher: this.agent,
-      signal: AbortSignal.timeout(this.options.timeoutMs),
+      signal: AbortSignal.timeout(timeoutMs),
     });
-    // undici's Response implements the fetch API that Apollo's Fetcher describes; only
-    // its declared `clone()` and header iterator types differ in name.
-    return response as unknown as FetcherResponse;
-  };
+    if (!response.ok) {
+      // Read to the end, so that the keep-alive socket can serve the next call.
+      await response.text().catch(() => undefined);
+      throw new SubgraphHttpError(response.status);
+    }
+    const answer: unknown = await response.json();
+    if (typeof answer !== 'object' || answer === null) {
+      throw new Error('the subgraph answered something other than a JSON object');
+    }
+    return answer as SubgraphResponse;
+  }
 
   /** Whether the subgraph's readiness probe answers 2xx within the subgraph timeout. */
   async isReady(): Promise<boolean> {
     try {
       const response = await fetch(new URL('/health/ready', this.url), {
         dispatcher: this.agent,
-        signal: AbortSignal.timeout(Math.min(this.options.timeoutMs, 2_000)),
+        signal: AbortSignal.timeout(Math.min(this.timeoutMs, 2_000)),
       });
       await response.body?.cancel();
       return response.ok;
@@ -109,36 +129,51 @@ export interface SubgraphDataSourceOptions {
 
 /**
  * Calls one subgraph for the gateway: with the service credential (a short-lived token for
- * this subgraph carrying the verified identity) and the request's correlation id. Any failure
- * to get an answer (unreachable, timed out, non-2xx) becomes a SERVICE_UNAVAILABLE error naming
- * the subgraph; the gateway then returns the rest of the response with that error.
+ * this subgraph carrying the verified identity) and the request's correlation id, within
+ * what is left of the request's deadline. Any failure to get an answer (unreachable, timed
+ * out, non-2xx, no time left) becomes a SERVICE_UNAVAILABLE error naming the subgraph; the
+ * gateway then returns the rest of the response with that error.
  */
-export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(private readonly options: SubgraphDataSourceOptions) {
-    super({ url: options.connection.url, fetcher: options.connection.fetcher });
-  }
+export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
+  constructor(private readonly options: SubgraphDataSourceOptions) {}
 
-  override async willSendRequest({
-    request,
-    context,
-  }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
-    // RemoteGraphQLDataSource.process sets `request.http` before it calls willSendRequest.
-    const headers = request.http!.headers;
-    headers.set(SERVICE_NAME_HEADER, GATEWAY_SERVICE_NAME);
-    headers.set(
-      SERVICE_TOKEN_HEADER,
-      await this.options.tokens.token(this.options.connection.name, context.identity ?? null),
-    );
-    if (context.correlationId) headers.set(CORRELATION_ID_HEADER, context.correlationId);
-  }
-
-  override async process(
-    options: GraphQLDataSourceProcessOptions<GatewayContext>,
-  ): Promise<GatewayGraphQLResponse> {
-    const subgraph = this.options.connection.name;
-    const stopTimer = this.options.duration.startTimer({ subgraph });
+  async process(options: ProcessOptions): Promise<SubgraphResponse> {
+    // The supergraph is static: the gateway never health-checks or loads schemas through here.
+    if (!('incomingRequestContext' in options)) {
+      throw new Error(`unexpected ${options.kind} request to a subgraph`);
+    }
+    const { connection } = this.options;
+    const { deadline } = options.context;
+    const pending = deadline.begin(connection.name);
     try {
-      const response = await super.process(options);
+      const headers = await this.headers(options.context);
+      const timeoutMs = deadline.budgetFor(connection.timeoutMs);
+      if (timeoutMs <= 0) {
+        this.reportDeadline(options);
+        throw serviceUnavailableError(connection.name, { serviceName: connection.name });
+      }
+      return await this.call(options, headers, timeoutMs);
+    } finally {
+      pending();
+    }
+  }
+
+  private async call(
+    options: OperationOptions,
+    headers: Record<string, string>,
+    timeoutMs: number,
+  ): Promise<SubgraphResponse> {
+    const { connection, duration } = this.options;
+    const { request, context } = options;
+    const subgraph = connection.name;
+    const stopTimer = duration.startTimer({ subgraph });
+    try {
+      const body = JSON.stringify({
+        query: request.query,
+        variables: request.variables,
+        operationName: request.operationName,
+      });
+      const response = await connection.post(body, headers, timeoutMs);
       stopTimer({ outcome: response.errors?.length ? 'graphql_errors' : 'ok' });
       return response;
     } catch (error) {
@@ -148,14 +183,39 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
           ? 'http_error'
           : 'unreachable';
       stopTimer({ outcome });
-      this.logFailure(subgraph, outcome, error, options.context.correlationId);
+      if (outcome === 'timeout' && timeoutMs < connection.timeoutMs) this.reportDeadline(options);
+      else this.logFailure(subgraph, outcome, error, context.correlationId);
       throw serviceUnavailableError(subgraph, { serviceName: subgraph });
     }
   }
 
-  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
-    await response.text().catch(() => undefined);
-    return new SubgraphHttpError(response.status);
+  private async headers(context: GatewayContext): Promise<Record<string, string>> {
+    const token = await this.options.tokens.token(this.options.connection.name, context.identity);
+    return {
+      'content-type': 'application/json',
+      [SERVICE_NAME_HEADER]: GATEWAY_SERVICE_NAME,
+      [SERVICE_TOKEN_HEADER]: token,
+      ...(context.correlationId ? { [CORRELATION_ID_HEADER]: context.correlationId } : {}),
+    };
+  }
+
+  /**
+   * The request's deadline, not the subgraph's own timeout, ended this call (or left no time
+   * to make it): one line per request, naming every call that was still pending.
+   */
+  private reportDeadline(options: OperationOptions): void {
+    const { deadline, correlationId } = options.context;
+    if (!deadline.firstCut()) return;
+    this.options.logger.warn(
+      {
+        subgraph: this.options.connection.name,
+        operationName: options.incomingRequestContext.operationName ?? undefined,
+        correlationId,
+        elapsedMs: deadline.elapsedMs(),
+        pending: deadline.pendingCalls(),
+      },
+      'request deadline reached: answering without the subgraph calls still pending',
+    );
   }
 
   private logFailure(
