@@ -2,6 +2,9 @@ import { Client, ClientConfig } from 'pg';
 import { Logger, quoteIdentifier } from '@servicedesk/platform';
 import { BackoffPolicy, backoffDelayMs } from './backoff';
 
+/** A database that does not answer must not stall the relay's start (unless the caller sets its own). */
+const CONNECT_TIMEOUT_MS = 5000;
+
 export interface OutboxListenerOptions {
   connection: ClientConfig;
   channel: string;
@@ -13,8 +16,9 @@ export interface OutboxListenerOptions {
 
 /**
  * A dedicated PostgreSQL session LISTENing on the outbox channel (a pooled connection
- * cannot hold a LISTEN). When the session drops it reconnects with backoff, LISTENs again
- * and wakes the relay, since notifications sent in between are lost.
+ * cannot hold a LISTEN): the one connection a service opens outside its pool, counted in
+ * its budget (`processConnections`). When the session drops it reconnects with backoff,
+ * LISTENs again and wakes the relay, since notifications sent in between are lost.
  */
 export class OutboxListener {
   private client: Client | undefined;
@@ -39,7 +43,10 @@ export class OutboxListener {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client(this.options.connection);
+    const client = new Client({
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      ...this.options.connection,
+    });
     client.on('error', (error) => this.onLost(client, error));
     client.on('end', () => this.onLost(client, new Error('connection ended')));
     try {

@@ -2,7 +2,7 @@ import { ChannelModel, ConfirmChannel } from 'amqplib';
 import { ClientConfig } from 'pg';
 import { DataSource, QueryRunner } from 'typeorm';
 import { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
-import { Logger, quoteIdentifier } from '@servicedesk/platform';
+import { Logger, applicationName, quoteIdentifier } from '@servicedesk/platform';
 import { ConfirmTimeoutError, UnroutableError, publishConfirmed } from './amqp-messages';
 import { backoffDelayMs } from './backoff';
 import { BrokerConnection } from './broker-connection';
@@ -421,7 +421,7 @@ function listenerConnection(dataSource: DataSource, service: string): ClientConf
     user: options.username,
     password: typeof options.password === 'string' ? options.password : undefined,
     database: options.database,
-    application_name: `${service} outbox listener`,
+    application_name: applicationName(service, 'listener'),
     // The session mostly sits idle waiting for notifications: without keepalives a peer that
     // vanished (a failover, a dropped NAT entry) would go unnoticed and wake-ups would be lost.
     keepAlive: true,

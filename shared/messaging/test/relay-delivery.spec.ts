@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ContractViolationError } from '@servicedesk/contracts';
+import { applicationName } from '@servicedesk/platform';
 import { waitFor } from '@servicedesk/testing';
 import { UnitOfWork, outboxStatus, retryFailedOutbox } from '@servicedesk/messaging';
 import { aStatusChange, aUserRegistered, anSlaBreach } from './support/events';
@@ -92,7 +93,7 @@ describe('outbox relay: delivery', () => {
     );
 
     expect(sessions.map((session) => session.application_name)).toContain(
-      `${TEST_SERVICE} outbox listener`,
+      applicationName(TEST_SERVICE, 'listener'),
     );
     await relay.stop();
   });
