@@ -53,6 +53,7 @@ describe('notification configuration', () => {
 
   it.each([
     ['SMTP_URL', { SMTP_URL: 'http://mail.example.com' }],
+    ['NOTIFICATION_EMAIL_FROM', { NOTIFICATION_EMAIL_FROM: 'Servicedesk <no-reply>' }],
     ['NOTIFICATION_SMTP_TIMEOUT_MS', { NOTIFICATION_SMTP_TIMEOUT_MS: '0' }],
     ['NOTIFICATION_RELEASE_INTERVAL_MS', { NOTIFICATION_RELEASE_INTERVAL_MS: '-1' }],
     ['NOTIFICATION_RELEASE_BATCH_SIZE', { NOTIFICATION_RELEASE_BATCH_SIZE: '0' }],

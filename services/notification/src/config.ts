@@ -6,6 +6,7 @@ import {
   portVariable,
   requirePoolFor,
 } from '@servicedesk/platform';
+import { senderDomain } from './delivery/message-id';
 
 /** Where mails go on a developer machine (e.g. Mailpit from docker-compose). */
 export const LOCAL_SMTP_URL = 'smtp://127.0.0.1:1025';
@@ -29,12 +30,15 @@ const notificationVariables = z.object({
   ...databasePoolShape(12),
   /** Credentials, if any, go in the URL: required explicitly in production. */
   SMTP_URL: smtpUrl.default(LOCAL_SMTP_URL),
+  /** Its address's domain also names every email's Message-ID (see `delivery/message-id.ts`). */
   NOTIFICATION_EMAIL_FROM: z
     .string()
     .trim()
-    .min(3)
+    .refine((from) => senderDomain(from) !== undefined, {
+      message: 'must be an address, alone or as `Name <user@domain>`',
+    })
     .default('Servicedesk <no-reply@servicedesk.local>'),
-  /** Bound on one SMTP conversation; past it the attempt counts as a transient failure. */
+  /** Bound on each wait of an SMTP conversation; past it the attempt counts as a transient failure. */
   NOTIFICATION_SMTP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /** How often held or retried emails are looked for; 0 turns the timer off (on demand only). */
   NOTIFICATION_RELEASE_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),

@@ -7,9 +7,11 @@ import {
   ServiceInstance,
   ServiceUnderTest,
   SmtpTestServer,
+  TcpProxy,
   TestClock,
   anEvent,
   anIdentity,
+  createTcpProxy,
   startServiceUnderTest,
   startSmtpServer,
   uniqueName,
@@ -56,7 +58,10 @@ export interface NotificationServiceFixture extends ServiceUnderTest<
   smtp: SmtpTestServer;
   /** Publishes an event as another service's relay would. */
   publish: EventPublisher['publish'];
-  /** Resolves once the consumer has committed the message (its inbox row exists). */
+  /**
+   * Resolves once the consumer has committed the message (its inbox row exists) and tried
+   * each of its emails that was due: none left untried, none in the middle of being sent.
+   */
   waitForProcessed(messageId: string): Promise<void>;
   /** Makes a person known through `user.registered` (and `user.role_changed` for staff). */
   registerPerson(role: Role, overrides?: Partial<Omit<Person, 'identity'>>): Promise<Person>;
@@ -80,13 +85,28 @@ export interface NotificationServiceFixture extends ServiceUnderTest<
   restart(): Promise<void>;
   /** Messages parked in `notification.deliveries.dlq`. */
   deadLetterCount(): Promise<number>;
+  /** Between the service and its database, when asked for: to cut the service off alone. */
+  databaseProxy: TcpProxy | undefined;
+}
+
+export interface NotificationServiceOptions {
+  /** Routes the service's database connections through a proxy the test can cut. */
+  databaseProxy?: boolean;
 }
 
 export async function startNotificationService(
   env: Record<string, string> = {},
+  options: NotificationServiceOptions = {},
 ): Promise<NotificationServiceFixture> {
   const clock = new TestClock();
   const smtp = await startSmtpServer();
+  let databaseProxy: TcpProxy | undefined;
+  const throughProxy = async (config: NotificationConfig) => {
+    if (!options.databaseProxy) return config;
+    const database = new URL(config.DATABASE_URL);
+    databaseProxy ??= await createTcpProxy(database.hostname, Number(database.port || 5432));
+    return { ...config, DATABASE_URL: databaseProxy.urlFor(config.DATABASE_URL) };
+  };
   let service: ServiceUnderTest<NotificationConfig, INestApplication>;
   try {
     service = await startServiceUnderTest({
@@ -103,7 +123,7 @@ export async function startNotificationService(
         ...env,
       },
       migrate: migrateNotificationDatabase,
-      createApp: (config) => createNotificationApp(config, { clock }),
+      createApp: async (config) => createNotificationApp(await throughProxy(config), { clock }),
       // The service's own events need a route, or the relay's mandatory publishes bounce.
       async beforeStart({ events }) {
         const { queue } = await events.channel.assertQueue('test.notification-events', {
@@ -113,6 +133,7 @@ export async function startNotificationService(
       },
     });
   } catch (error) {
+    await databaseProxy?.close();
     await smtp.close();
     throw error;
   }
@@ -132,9 +153,18 @@ export async function startNotificationService(
 
   const waitForProcessed = async (messageId: string) => {
     await waitFor(
-      async () =>
-        (await db.query('SELECT 1 FROM notification.inbox WHERE message_id = $1', [messageId])).rows
-          .length > 0,
+      async () => {
+        const { rows } = await db.query<{ done: boolean }>(
+          `SELECT EXISTS (SELECT 1 FROM notification.inbox WHERE message_id = $1)
+             AND NOT EXISTS (
+               SELECT 1 FROM notification.notifications
+               WHERE source_event_id = $1 AND channel = 'EMAIL' AND status = 'PENDING'
+                 AND (sending_until IS NOT NULL OR (attempts = 0 AND deliver_after <= $2))
+             ) AS done`,
+          [messageId, clock.now()],
+        );
+        return rows[0].done;
+      },
       { description: `message ${messageId} to be processed by the notification service` },
     );
   };
@@ -212,10 +242,12 @@ export async function startNotificationService(
       const { messageCount } = await events.channel.checkQueue('notification.deliveries.dlq');
       return messageCount;
     },
+    databaseProxy,
     async close() {
       try {
         await service.close();
       } finally {
+        await databaseProxy?.close();
         await smtp.close();
       }
     },

@@ -17,17 +17,24 @@ export interface RetryPolicy {
 
 export type AttemptResult =
   | { outcome: 'sent' }
-  /** Not sendable by this caller now: sent or failed already, erased, or being sent by another. */
+  /** Not this caller's to send or record: sent or failed already, erased, or another attempt's. */
   | { outcome: 'skipped' }
   | { outcome: 'retry'; failure: SmtpFailure }
   | { outcome: 'failed'; failure: SmtpFailure };
 
 /**
- * Sends one pending email, exactly once however many consumers, retries and release loops
- * reach for it: the row is claimed (`FOR UPDATE SKIP LOCKED`) in a transaction of its own,
- * the mail goes out, and that same transaction marks it SENT and emits `notification.sent`,
- * or records the failure. Its outcome commits on its own, so a retry of the surrounding
- * work never sends a mail that went out.
+ * Sends one pending email, once however many consumers, retries and release loops reach for
+ * it, with no database transaction open while the SMTP server is talked to:
+ *
+ * 1. a short transaction claims it: counts the attempt and leases the row for as long as a
+ *    conversation can take, so no one else sends it meanwhile;
+ * 2. the mail goes out, its Message-ID derived from the notification;
+ * 3. a second short transaction marks it SENT and emits `notification.sent`, or records the
+ *    failure, if the claim is still its own.
+ *
+ * A sender that dies between 2 and 3 leaves the lease to expire; the email is then due again
+ * and sent again, with the same Message-ID: one SMTP round trip is the window of a re-send.
+ * Must be called outside any transaction of the caller's (it commits its own).
  */
 @Injectable()
 export class EmailDelivery {
@@ -40,27 +47,29 @@ export class EmailDelivery {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  attempt(id: string, policy: RetryPolicy): Promise<AttemptResult> {
+  async attempt(id: string, policy: RetryPolicy): Promise<AttemptResult> {
+    const claimedAt = this.clock.now();
+    const leaseEnd = new Date(claimedAt.getTime() + this.mailer.conversationBoundMs);
+    const email = await this.unitOfWork.run(
+      (tx) => this.notifications.claimEmail(tx.manager, id, claimedAt, leaseEnd),
+      { separate: true },
+    );
+    if (!email) return { outcome: 'skipped' };
+    let failure: SmtpFailure | undefined;
+    try {
+      await this.mailer.send({
+        notificationId: email.id,
+        to: email.emailTo ?? '',
+        subject: email.title,
+        text: email.body,
+        html: email.html ?? '',
+      });
+    } catch (error) {
+      failure = classifySmtpFailure(error);
+    }
     return this.unitOfWork.run(
-      async (tx) => {
-        const email = await this.notifications.claimEmail(tx.manager, id);
-        if (!email) return { outcome: 'skipped' };
-        const attempts = email.attempts + 1;
-        try {
-          await this.mailer.send({
-            to: email.emailTo ?? '',
-            subject: email.title,
-            text: email.body,
-            html: email.html ?? '',
-          });
-        } catch (error) {
-          return this.recordFailure(tx, email, attempts, classifySmtpFailure(error), policy);
-        }
-        await this.notifications.markSent(tx.manager, id, attempts, this.clock.now());
-        await this.emitSent(tx, email);
-        this.metrics.record('EMAIL', 'sent');
-        return { outcome: 'sent' };
-      },
+      (tx) =>
+        failure ? this.recordFailure(tx, email, failure, policy) : this.recordSent(tx, email),
       { separate: true },
     );
   }
@@ -78,28 +87,41 @@ export class EmailDelivery {
     });
   }
 
+  private async recordSent(tx: Tx, email: Notification): Promise<AttemptResult> {
+    if (await this.notifications.settleSent(tx.manager, email, this.clock.now())) {
+      await this.emitSent(tx, email);
+      this.metrics.record('EMAIL', 'sent');
+    } else {
+      this.logger.warn(
+        { notificationId: email.id, type: email.type, attempts: email.attempts },
+        'email sent, but its claim had lapsed or it was erased meanwhile: not recorded again',
+      );
+    }
+    return { outcome: 'sent' };
+  }
+
   private async recordFailure(
     tx: Tx,
     email: Notification,
-    attempts: number,
     failure: SmtpFailure,
     policy: RetryPolicy,
   ): Promise<AttemptResult> {
+    const { attempts } = email;
     const log = { notificationId: email.id, type: email.type, attempts, reason: failure.reason };
     if (failure.transient && !policy.finalAttempt(attempts)) {
-      const now = this.clock.now();
-      await this.notifications.recordRetry(
-        tx.manager,
-        email.id,
-        attempts,
-        failure.reason,
-        policy.nextAttemptAt(attempts, now),
-      );
+      const nextAttemptAt = policy.nextAttemptAt(attempts, this.clock.now());
+      if (
+        !(await this.notifications.settleRetry(tx.manager, email, failure.reason, nextAttemptAt))
+      ) {
+        return { outcome: 'skipped' };
+      }
       this.metrics.record('EMAIL', 'retry');
       this.logger.warn(log, 'email not sent; it will be tried again');
       return { outcome: 'retry', failure };
     }
-    await this.notifications.markFailed(tx.manager, email.id, attempts, failure.reason);
+    if (!(await this.notifications.settleFailed(tx.manager, email, failure.reason))) {
+      return { outcome: 'skipped' };
+    }
     await tx.emit({
       type: 'notification.failed',
       aggregateId: email.id,

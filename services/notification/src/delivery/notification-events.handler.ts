@@ -12,6 +12,7 @@ import {
 } from '@servicedesk/messaging';
 import { RecipientDirectory } from '../directory/recipient-directory.service';
 import { NotificationRepository } from '../inbox/notification.repository';
+import { isNotifiable } from '../rules/notification-rules';
 import { AttemptResult, EmailDelivery, RetryPolicy } from './email-delivery.service';
 import { NotificationMetrics } from './notification-metrics';
 import { NotificationPlanner } from './notification-planner';
@@ -19,22 +20,29 @@ import { NotificationPlanner } from './notification-planner';
 type Failed = Extract<AttemptResult, { outcome: 'failed' | 'retry' }>;
 
 /**
- * Handles every event the service subscribes to (see `notification.subscriptions.ts`):
+ * Handles every event the service subscribes to (see `notification.subscriptions.ts`).
+ * In the message's inbox transaction (`handle`):
  *
  * 1. records the facts it carries (people, ticket titles, erasures) in a transaction of its
- *    own, committed at once: the events of other people must not wait for this one's emails
- *    to see a registration (the facts are idempotent and order-tolerant, so a retry redoes
- *    them harmlessly);
+ *    own, committed at once: the events of other people must not wait for this one to see
+ *    a registration (the facts are idempotent and order-tolerant, so a retry redoes them
+ *    harmlessly);
  * 2. stores the notifications it causes in a transaction of its own, committed at once
- *    (in-app ones are delivered by that, and `notification.sent` is emitted with them);
- * 3. sends the event's emails that are due now, each committing its own outcome;
+ *    (in-app ones are delivered by that, and `notification.sent` is emitted with them).
+ *
+ * Once that committed (`afterCommit`, on every delivery of the message, so a retry finds
+ * the inbox record and goes straight here):
+ *
+ * 3. sends the event's emails that are due now, each claimed and settled in short
+ *    transactions of its own (see `EmailDelivery`): no transaction waits on SMTP;
  * 4. fails the message if any email failed: permanently (5xx, bad address) → parked in the
  *    DLQ at once; transiently → retried with backoff through the delay queues (sent ones
  *    are skipped then), or parked on the final attempt after the email is marked FAILED.
  *
  * A recipient the service has not heard of yet (their registration may still be on its
- * way) makes the message retry, after the known recipients were served; on its final
- * attempt the unknown ones are skipped with a warning.
+ * way) fails `handle`, after the known recipients' notifications were stored, so the
+ * message is retried (their emails go with it, or with the release loop, whichever comes
+ * first); on its final attempt the unknown ones are skipped with a warning.
  *
  * Replaying a parked message makes its FAILED emails due again.
  */
@@ -65,27 +73,34 @@ export class NotificationEventsHandler implements EventHandler {
         const inApp = inserted.filter((n) => n.channel === 'IN_APP');
         for (const notification of inApp) await this.emails.emitSent(own, notification);
         this.metrics.record('IN_APP', 'sent', inApp.length);
-        // Only a first attempt can be a replay (a replay restarts the count). A retry from a
-        // delay queue may find an email the release loop gave up on meanwhile: it stays FAILED.
-        if (delivery.attempt === 1) {
-          await this.notifications.reopenFailedOfEvent(own.manager, event.id, now);
-        }
       },
       { separate: true },
     );
+    this.awaitUnknown(event, unknownRecipients, delivery);
+  }
 
+  async afterCommit(event: EventEnvelope, delivery: Delivery): Promise<void> {
+    if (!isNotifiable(event)) return;
+    const now = this.clock.now();
+    const due = await this.unitOfWork.run(async (tx) => {
+      // Only a first attempt can be a replay (a replay restarts the count). A retry from a
+      // delay queue may find an email the release loop gave up on meanwhile: it stays FAILED.
+      if (delivery.attempt === 1) {
+        await this.notifications.reopenFailedOfEvent(tx.manager, event.id, now);
+      }
+      return this.notifications.dueEmailsOfEvent(tx.manager, event.id, now);
+    });
     const policy: RetryPolicy = {
       finalAttempt: () => delivery.finalAttempt,
       // The message's own retry (through the delay queues) is the schedule.
       nextAttemptAt: () => null,
     };
     const failures: Failed[] = [];
-    for (const id of await this.notifications.dueEmailsOfEvent(tx.manager, event.id, now)) {
+    for (const id of due) {
       const result = await this.emails.attempt(id, policy);
       if (result.outcome === 'failed' || result.outcome === 'retry') failures.push(result);
     }
     this.raise(event, failures);
-    this.awaitUnknown(event, unknownRecipients, delivery);
   }
 
   private awaitUnknown(event: EventEnvelope, unknown: string[], delivery: Delivery): void {

@@ -20,6 +20,9 @@ export interface NotificationFilter {
   unreadOnly?: boolean;
 }
 
+/** One attempt at an email, as `claimEmail` took it: the row and its attempt count then. */
+export type Claim = Pick<Notification, 'id' | 'attempts'>;
+
 export interface NotificationPageQuery {
   filter: NotificationFilter;
   after?: NotificationCursor;
@@ -27,6 +30,9 @@ export interface NotificationPageQuery {
 }
 
 const COLUMNS = notificationColumns('n');
+
+/** An email no attempt holds a lease on (`claimEmail`) at `now`: free, or its sender died mid-send. */
+const notBeingSent = (now: string) => `(sending_until IS NULL OR sending_until <= ${now})`;
 
 /** Every statement on `notification.notifications`. Writes take the transaction's manager. */
 @Injectable()
@@ -137,12 +143,13 @@ export class NotificationRepository {
     return rows.length;
   }
 
-  /** Emails of one event still to send and due at `now`. */
+  /** Emails of one event still to send, due at `now` and not being sent. */
   async dueEmailsOfEvent(manager: EntityManager, eventId: string, now: Date): Promise<string[]> {
     const rows = await queryRows<{ id: string }>(
       manager,
       `SELECT id FROM ${TABLES.notifications}
        WHERE source_event_id = $1 AND channel = 'EMAIL' AND status = 'PENDING' AND deliver_after <= $2
+         AND ${notBeingSent('$2')}
        ORDER BY id`,
       [eventId, now],
     );
@@ -177,7 +184,7 @@ export class NotificationRepository {
     return row;
   }
 
-  /** Pending emails due at `now`, oldest due first, strictly after `after` (keyset). */
+  /** Pending emails due at `now` and not being sent, oldest due first, strictly after `after` (keyset). */
   async dueEmails(
     manager: EntityManager,
     now: Date,
@@ -187,7 +194,7 @@ export class NotificationRepository {
     return queryRows(
       manager,
       `SELECT id, deliver_after AS "deliverAfter" FROM ${TABLES.notifications}
-       WHERE status = 'PENDING' AND channel = 'EMAIL' AND deliver_after <= $1
+       WHERE status = 'PENDING' AND channel = 'EMAIL' AND deliver_after <= $1 AND ${notBeingSent('$1')}
          AND ($3::timestamptz IS NULL OR (deliver_after, id) > ($3::timestamptz, $4::uuid))
        ORDER BY deliver_after, id LIMIT $2`,
       [now, limit, after?.deliverAfter ?? null, after?.id ?? null],
@@ -195,51 +202,71 @@ export class NotificationRepository {
   }
 
   /**
-   * Takes a pending email for sending, locked until the transaction ends. Undefined when it
-   * is sent, failed, gone (erased), or being sent by someone else right now.
+   * Claims a pending email for one attempt at sending it, until `until`: counts the attempt
+   * and leases the row, atomically, so of two claimers only one gets it. Undefined when it is
+   * sent, failed, gone (erased), or leased to another sender. The caller commits the claim
+   * before it sends; the row's `attempts` then identifies the claim to `settle…` below.
    */
-  async claimEmail(manager: EntityManager, id: string): Promise<Notification | undefined> {
+  async claimEmail(
+    manager: EntityManager,
+    id: string,
+    now: Date,
+    until: Date,
+  ): Promise<Notification | undefined> {
     const [row] = await queryRows<Notification>(
       manager,
-      `SELECT ${COLUMNS} FROM ${TABLES.notifications} n
+      `UPDATE ${TABLES.notifications} n SET attempts = n.attempts + 1, sending_until = $3
        WHERE n.id = $1 AND n.channel = 'EMAIL' AND n.status = 'PENDING'
-       FOR UPDATE SKIP LOCKED`,
-      [id],
+         AND (n.sending_until IS NULL OR n.sending_until <= $2)
+       RETURNING ${COLUMNS}`,
+      [id, now, until],
     );
     return row;
   }
 
-  async markSent(manager: EntityManager, id: string, attempts: number, now: Date): Promise<void> {
-    await manager.query(
-      `UPDATE ${TABLES.notifications} SET status = 'SENT', attempts = $2, sent_at = $3 WHERE id = $1`,
-      [id, attempts, now],
-    );
+  /**
+   * Records that the claimed attempt sent the email. False when the claim is no longer the
+   * row's (it expired and another attempt took over, or the person was erased): the caller
+   * then reports nothing, so a mail is reported sent once.
+   */
+  async settleSent(manager: EntityManager, claim: Claim, now: Date): Promise<boolean> {
+    return this.settle(manager, claim, `status = 'SENT', sent_at = $3`, [now]);
   }
 
-  async recordRetry(
+  /** Records a failed attempt; the email stays pending, due again at `deliverAfter` if given. */
+  async settleRetry(
     manager: EntityManager,
-    id: string,
-    attempts: number,
+    claim: Claim,
     error: string,
     deliverAfter: Date | null,
-  ): Promise<void> {
-    await manager.query(
-      `UPDATE ${TABLES.notifications}
-       SET attempts = $2, last_error = $3, deliver_after = COALESCE($4, deliver_after)
-       WHERE id = $1`,
-      [id, attempts, error, deliverAfter],
+  ): Promise<boolean> {
+    return this.settle(
+      manager,
+      claim,
+      `last_error = $3, deliver_after = COALESCE($4::timestamptz, deliver_after)`,
+      [error, deliverAfter],
     );
   }
 
-  async markFailed(
+  /** Records a failed attempt after which the email is given up: FAILED. */
+  async settleFailed(manager: EntityManager, claim: Claim, error: string): Promise<boolean> {
+    return this.settle(manager, claim, `status = 'FAILED', last_error = $3`, [error]);
+  }
+
+  /** Ends the claim's lease with `changes` (whose parameters start at $3), if it is still its. */
+  private async settle(
     manager: EntityManager,
-    id: string,
-    attempts: number,
-    error: string,
-  ): Promise<void> {
-    await manager.query(
-      `UPDATE ${TABLES.notifications} SET status = 'FAILED', attempts = $2, last_error = $3 WHERE id = $1`,
-      [id, attempts, error],
+    claim: Claim,
+    changes: string,
+    values: unknown[],
+  ): Promise<boolean> {
+    const rows = await queryRows<{ id: string }>(
+      manager,
+      `UPDATE ${TABLES.notifications} SET ${changes}, sending_until = NULL
+       WHERE id = $1 AND attempts = $2 AND status = 'PENDING'
+       RETURNING id`,
+      [claim.id, claim.attempts, ...values],
     );
+    return rows.length > 0;
   }
 }

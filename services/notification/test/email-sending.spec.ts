@@ -1,0 +1,149 @@
+import { anEvent, waitFor } from '@servicedesk/testing';
+import {
+  NotificationRow,
+  NotificationServiceFixture,
+  Person,
+  startNotificationService,
+} from './notification-service.fixture';
+
+const HOUR_MS = 3_600_000;
+const FROM_DOMAIN = 'desk.example.org';
+
+/**
+ * An email is sent with no database transaction open, under a lease its claim committed,
+ * and carries a Message-ID derived from its notification: a mail that had to be sent again
+ * (its SENT mark lost with the database connection) is recognisably the same mail.
+ */
+describe('notification service: sending an email', () => {
+  let service: NotificationServiceFixture;
+
+  beforeAll(async () => {
+    service = await startNotificationService(
+      { NOTIFICATION_EMAIL_FROM: `Help Desk <help@${FROM_DOMAIN}>` },
+      { databaseProxy: true },
+    );
+  });
+
+  afterAll(() => service?.close());
+
+  afterEach(() => service.clock.travelTo(new Date()));
+
+  const messageIdOf = (notificationId: string) => `<${notificationId}@${FROM_DOMAIN}>`;
+
+  async function aTicketFor(person: Person, title: string) {
+    return service.publish(
+      anEvent('ticket.created', { payload: { requesterId: person.userId, title } }),
+    );
+  }
+
+  async function theEmailOf(eventId: string): Promise<NotificationRow> {
+    const rows = await service.waitForNotifications(
+      eventId,
+      (found) => found.some((row) => row.channel === 'EMAIL'),
+      'the email row',
+    );
+    return rows.find((row) => row.channel === 'EMAIL') as NotificationRow;
+  }
+
+  /** Locks other sessions hold on the tables a delivery writes, as a transaction left open would. */
+  async function locksOnDeliveryTables(): Promise<Array<{ relname: string; mode: string }>> {
+    const { rows } = await service.db.query<{ relname: string; mode: string }>(
+      `SELECT c.relname, l.mode FROM pg_locks l
+       JOIN pg_class c ON c.oid = l.relation
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+         AND n.nspname = 'notification' AND c.relname IN ('notifications', 'inbox')
+         AND l.pid <> pg_backend_pid()`,
+    );
+    return rows;
+  }
+
+  async function sentEventsOf(notificationId: string): Promise<number> {
+    const sent = await service.outbox('notification.sent');
+    return sent.filter((row) => row.envelope.payload.notificationId === notificationId).length;
+  }
+
+  it('carries a Message-ID made of the notification id and the sender domain', async () => {
+    const person = await service.registerPerson('CUSTOMER');
+    const created = await aTicketFor(person, 'Identified mail');
+
+    const mail = await service.smtp.waitForMail(
+      (m) => m.to.includes(person.email) && m.subject.includes('Identified mail'),
+      'the ticket confirmation',
+    );
+    const email = await theEmailOf(created.id);
+    expect(mail.headers['message-id']).toBe(messageIdOf(email.id));
+  });
+
+  it('holds no transaction open while the SMTP server receives the mail', async () => {
+    const person = await service.registerPerson('CUSTOMER');
+    const held = service.smtp.holdNext();
+    const created = await aTicketFor(person, 'Patiently received');
+
+    await held.received;
+    try {
+      expect(await locksOnDeliveryTables()).toEqual([]);
+      // The message's effects and the claim on the email are committed: visible from here.
+      const { rows: inbox } = await service.db.query(
+        'SELECT 1 FROM notification.inbox WHERE message_id = $1',
+        [created.id],
+      );
+      expect(inbox).toHaveLength(1);
+      const email = await theEmailOf(created.id);
+      const { rows: leases } = await service.db.query<{ leased: boolean }>(
+        `SELECT sending_until > $2 AS leased FROM notification.notifications WHERE id = $1`,
+        [email.id, service.clock.now()],
+      );
+      expect({ status: email.status, leased: leases[0].leased }).toEqual({
+        status: 'PENDING',
+        leased: true,
+      });
+    } finally {
+      held.release();
+    }
+
+    const sent = await service.waitForNotifications(
+      created.id,
+      (rows) => rows.every((row) => row.status === 'SENT'),
+      'the email marked SENT',
+    );
+    expect(sent.find((row) => row.channel === 'EMAIL')).toMatchObject({ attempts: 1 });
+  });
+
+  it('sends again at most once, with the same Message-ID, when the SENT mark is lost', async () => {
+    const person = await service.registerPerson('CUSTOMER');
+    const proxy = service.databaseProxy!;
+    const held = service.smtp.holdNext();
+    const created = await aTicketFor(person, 'Cut off mid-send');
+
+    // The server has the mail; the database goes away before its acceptance is recorded.
+    await held.received;
+    proxy.cut();
+    held.release();
+    await service.smtp.waitForMail(
+      (m) => m.to.includes(person.email) && m.subject.includes('Cut off mid-send'),
+      'the mail accepted while the database is away',
+    );
+    proxy.restore();
+
+    // Once the lease of the lost attempt is over, the email is due again.
+    service.clock.advance(HOUR_MS);
+    const email = await waitFor(
+      async () => {
+        await service.release();
+        const row = await theEmailOf(created.id);
+        return row.status === 'SENT' && row;
+      },
+      { description: 'the email marked SENT after the database came back' },
+    );
+
+    const copies = service.smtp
+      .mailsTo(person.email)
+      .filter((m) => m.subject.includes('Cut off mid-send'));
+    expect(copies.length).toBeLessThanOrEqual(2);
+    expect(copies.map((m) => m.headers['message-id'])).toEqual(
+      copies.map(() => messageIdOf(email.id)),
+    );
+    expect(await sentEventsOf(email.id)).toBe(1);
+  });
+});
