@@ -110,6 +110,28 @@ describe('notification service: sending an email', () => {
     expect(sent.find((row) => row.channel === 'EMAIL')).toMatchObject({ attempts: 1 });
   });
 
+  it('leaves an email being sent to its sender: another claimer sends nothing', async () => {
+    const person = await service.registerPerson('CUSTOMER');
+    const held = service.smtp.holdNext();
+    const created = await aTicketFor(person, 'Claimed once');
+
+    await held.received;
+    try {
+      // The release loop of this or any replica looks at the same row while the mail is out.
+      expect(await service.release()).toBe(0);
+    } finally {
+      held.release();
+    }
+
+    await service.waitForProcessed(created.id);
+    const email = await theEmailOf(created.id);
+    expect(email).toMatchObject({ status: 'SENT', attempts: 1 });
+    expect(
+      service.smtp.mailsTo(person.email).filter((m) => m.subject.includes('Claimed once')),
+    ).toHaveLength(1);
+    expect(await sentEventsOf(email.id)).toBe(1);
+  });
+
   it('sends again at most once, with the same Message-ID, when the SENT mark is lost', async () => {
     const person = await service.registerPerson('CUSTOMER');
     const proxy = service.databaseProxy!;
