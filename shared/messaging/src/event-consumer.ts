@@ -14,13 +14,15 @@ import {
   headerText,
   publishConfirmed,
 } from './amqp-messages';
-import { backoffDelayMs, backoffLevels } from './backoff';
+import { backoffDelayMs } from './backoff';
 import { BrokerConnection } from './broker-connection';
 import { classifyFailure, describeError } from './errors';
 import { ConsumeOutcome, MessagingMetrics } from './metrics';
 import { ConsumerOptions } from './options';
 import { Subscription } from './subscription';
 import { EVENTS_EXCHANGE, Headers, deadLetterQueueName, retryQueueName } from './topology';
+import { declareTopology } from './topology-declaration';
+import { delayLevels, planTopology } from './topology-plan';
 import { UnitOfWork } from './unit-of-work';
 
 export interface EventConsumerDependencies {
@@ -43,9 +45,10 @@ interface ActiveConsumer {
 /**
  * Declares and consumes the queues of a service's subscriptions.
  *
- * Topology per subscription: the durable work queue `<queue>`, bound to the events exchange
- * for each event type; delay queues `<queue>.retry.<n>` that dead-letter back to `<queue>`
- * through the default exchange; and `<queue>.dlq`. Delay queue `n` holds the messages waiting
+ * Topology per subscription (planned in topology-plan.ts, like the whole platform's that the
+ * relays declare): the quorum work queue `<queue>`, bound to the events exchange for each
+ * event type; delay queues `<queue>.retry.<n>` that dead-letter back to `<queue>` through the
+ * default exchange; and `<queue>.dlq`. Delay queue `n` holds the messages waiting
  * after their n-th failure, so every message in it has the same delay and a long delay never
  * holds a short one behind it (RabbitMQ expires messages only at the head of a queue). There
  * is one per attempt, and more if needed to reach `retry.maxMs` (see the database below).
@@ -77,12 +80,12 @@ export class EventConsumer {
   private readonly active = new Map<string, ActiveConsumer>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly aggregateTails = new Map<string, Promise<void>>();
-  /** Delay queues per subscription: one per attempt, and enough for a delay of `retry.maxMs`. */
+  /** Delay queues per subscription (see `delayLevels`). */
   private readonly delayQueues: number;
   private stopping = false;
 
   constructor(private readonly deps: EventConsumerDependencies) {
-    this.delayQueues = Math.max(deps.options.maxAttempts - 1, backoffLevels(deps.options.retry));
+    this.delayQueues = delayLevels(deps.options);
     this.broker = new BrokerConnection({
       url: deps.rabbitmqUrl,
       name: `${deps.service} consumers`,
@@ -208,19 +211,9 @@ export class EventConsumer {
     }
   }
 
-  private async declare(channel: Channel, subscription: Subscription): Promise<void> {
+  private declare(channel: Channel, subscription: Subscription): Promise<void> {
     const { queue, events } = subscription;
-    await channel.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true });
-    await channel.assertQueue(queue, { durable: true });
-    for (const event of events) await channel.bindQueue(queue, EVENTS_EXCHANGE, event);
-    for (let level = 1; level <= this.delayQueues; level++) {
-      await channel.assertQueue(retryQueueName(queue, level), {
-        durable: true,
-        deadLetterExchange: '',
-        deadLetterRoutingKey: queue,
-      });
-    }
-    await channel.assertQueue(deadLetterQueueName(queue), { durable: true });
+    return declareTopology(channel, planTopology({ [queue]: events }, this.deps.options));
   }
 
   private track(work: Promise<void>): void {

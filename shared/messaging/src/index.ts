@@ -1,5 +1,6 @@
 export * from './unit-of-work';
 export * from './subscription';
+export * from './subscription-registry';
 export * from './errors';
 export * from './messaging.module';
 export * from './messaging.options';
@@ -22,5 +23,7 @@ export {
   workQueueOf,
   Headers as MessageHeaders,
 } from './topology';
+export * from './topology-plan';
+export { TopologyConflictError, declareTopology } from './topology-declaration';
 
 export * from './subgraph.module';

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { Registry } from 'prom-client';
+import { SUBSCRIPTIONS } from '@servicedesk/contracts';
 import {
   HealthRegistry,
   LOGGER,
@@ -23,6 +24,8 @@ import { MessagingMetrics } from './metrics';
 import { consumerOptions, relayOptions } from './options';
 import { OutboxRelay } from './outbox-relay';
 import { EventHandler, Subscription } from './subscription';
+import { subscriptionsFromRegistry } from './subscription-registry';
+import { planTopology } from './topology-plan';
 import { UnitOfWork } from './unit-of-work';
 
 /**
@@ -78,9 +81,15 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const subscriptions = this.subscriptions().map((declaration): Subscription => ({
-      ...declaration,
-      handler: this.resolveHandler(declaration.handler),
+    const registry = this.options.registry ?? SUBSCRIPTIONS;
+    const consumer = consumerOptions(this.options.consumer);
+    const subscriptions = subscriptionsFromRegistry(
+      this.options.service,
+      registry,
+      this.subscriptions(),
+    ).map((subscription): Subscription => ({
+      ...subscription,
+      handler: this.resolveHandler(subscription.handler),
     }));
     this.relay = new OutboxRelay({
       dataSource: this.unitOfWork.dataSource,
@@ -90,6 +99,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
       logger: this.logger,
       metrics: this.metrics,
       options: relayOptions(this.options.relay),
+      topology: planTopology(registry, consumer),
     });
     this.consumer = new EventConsumer({
       service: this.options.service,
@@ -98,9 +108,12 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
       subscriptions,
       logger: this.logger,
       metrics: this.metrics,
-      options: consumerOptions(this.options.consumer),
+      options: consumer,
     });
-    await Promise.all([this.relay.start(), this.consumer.start()]);
+    // The relay declares the whole topology first, and refuses to start (before any consumer
+    // attaches) when a queue needs migrating.
+    await this.relay.start();
+    await this.consumer.start();
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -29,6 +29,13 @@ export interface ConsumerOptions {
   maxAttempts: number;
   /** Delays between attempts, through the `<queue>.retry.<n>` delay queues. */
   retry: BackoffPolicy;
+  /**
+   * Deliveries of one message the broker allows (`x-delivery-limit` of the work queues) before
+   * it dead-letters the message itself: the guard against a message that kills its consumer
+   * every time, which never reaches a handler's failure path. A queue argument, so every
+   * process must agree on it.
+   */
+  deliveryLimit: number;
   reconnect: BackoffPolicy;
   /** How long a graceful stop waits for in-flight handlers. */
   drainTimeoutMs: number;
@@ -48,6 +55,8 @@ export const DEFAULT_CONSUMER_OPTIONS: ConsumerOptions = {
   prefetch: 10,
   maxAttempts: 5,
   retry: { baseMs: 1000, maxMs: 60_000, jitter: 0.2 },
+  // RabbitMQ 4's own default: far beyond the redeliveries that outages and restarts cause.
+  deliveryLimit: 20,
   reconnect: { baseMs: 200, maxMs: 30_000, jitter: 0.2 },
   drainTimeoutMs: 10_000,
 };

@@ -12,6 +12,8 @@ import { OutboxListener } from './outbox-listener';
 import { RelayOptions } from './options';
 import { outboxBacklog } from './outbox-operations';
 import { EVENTS_EXCHANGE, Headers, outboxChannel } from './topology';
+import { TopologyConflictError, declareTopology } from './topology-declaration';
+import { PlannedQueue } from './topology-plan';
 
 export interface OutboxRelayDependencies {
   dataSource: DataSource;
@@ -21,6 +23,8 @@ export interface OutboxRelayDependencies {
   logger: Logger;
   metrics: MessagingMetrics;
   options: RelayOptions;
+  /** Every queue of the platform, declared on each connection before anything is published. */
+  topology: readonly PlannedQueue[];
 }
 
 interface OutboxRow {
@@ -64,6 +68,12 @@ type PublishOutcome =
  * backoff, and after `maxAttempts` parks it as FAILED for an operator; a lost connection
  * costs nothing: the rows wait, the connection is re-established, and they are published.
  *
+ * Topology: on every connection, before its first publish, the relay declares the whole
+ * platform's queues and bindings, not only its own service's: an event is then never routed
+ * while a queue that should receive it is missing (its consumer not started yet), so services
+ * may start in any order. A queue found with other arguments (a classic queue from an older
+ * version) stops the start with `TopologyConflictError`: it needs `npm run migrate`.
+ *
  * Cost: a wake-up costs one round (and, only when rows were postponed, a query for when the
  * first of them is due). The backlog gauges are computed by the metrics scrape, not here.
  */
@@ -83,6 +93,8 @@ export class OutboxRelay {
    * rescheduled, or the timer fired (there may be more after the one it was set for).
    */
   private dueUnknown = true;
+  /** Set while the broker holds a queue this version cannot declare. */
+  private topologyConflict: TopologyConflictError | undefined;
 
   constructor(private readonly deps: OutboxRelayDependencies) {
     this.table = `${quoteIdentifier(deps.schema)}.outbox`;
@@ -119,6 +131,12 @@ export class OutboxRelay {
       onWake: () => this.wake(),
     });
     await Promise.all([this.broker.start(), this.listener.start()]);
+    const conflict = this.topologyConflict;
+    if (conflict) {
+      // Retrying cannot help: the service refuses to start and says what to run.
+      await this.stop();
+      throw conflict;
+    }
     this.pollTimer = setInterval(() => this.wake(), this.deps.options.pollIntervalMs);
     this.wake();
   }
@@ -389,6 +407,7 @@ export class OutboxRelay {
   }
 
   private async openChannel(model: ChannelModel): Promise<void> {
+    await this.declareTopology(model);
     const channel = await model.createConfirmChannel();
     channel.on('error', (error: Error) =>
       this.deps.logger.warn({ err: error }, 'relay channel error'),
@@ -398,10 +417,28 @@ export class OutboxRelay {
       this.channel = null;
       void this.broker.reset('relay channel closed');
     });
-    await channel.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true });
     this.channel = channel;
     // Rows written while the broker was away are waiting.
     setImmediate(() => this.wake());
+  }
+
+  /** On a channel of its own: a conflict closes the channel it happens on. */
+  private async declareTopology(model: ChannelModel): Promise<void> {
+    const channel = await model.createChannel();
+    // The failure is the rejected declaration below; the channel's error event repeats it.
+    channel.on('error', () => undefined);
+    try {
+      await declareTopology(channel, this.deps.topology);
+      this.topologyConflict = undefined;
+    } catch (error) {
+      if (error instanceof TopologyConflictError) {
+        this.topologyConflict = error;
+        this.deps.logger.error({ queue: error.queue }, error.message);
+      }
+      throw error;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
   }
 }
 

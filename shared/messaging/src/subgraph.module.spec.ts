@@ -44,6 +44,7 @@ describe('SubgraphModule', () => {
         CONSUMER_MAX_ATTEMPTS: '3',
         CONSUMER_RETRY_BASE_MS: '250',
         CONSUMER_RETRY_MAX_MS: '4000',
+        CONSUMER_DELIVERY_LIMIT: '9',
         CONSUMER_PREFETCH: '4',
         OUTBOX_POLL_INTERVAL_MS: '1500',
         OUTBOX_MAX_ATTEMPTS: '7',
@@ -52,6 +53,7 @@ describe('SubgraphModule', () => {
     expect(options.consumer).toEqual({
       prefetch: 4,
       maxAttempts: 3,
+      deliveryLimit: 9,
       retry: { baseMs: 250, maxMs: 4000 },
     });
     expect(options.relay).toEqual({ pollIntervalMs: 1500, maxAttempts: 7 });

@@ -61,6 +61,7 @@ export class SubgraphModule {
           consumer: {
             prefetch: config.CONSUMER_PREFETCH,
             maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+            deliveryLimit: config.CONSUMER_DELIVERY_LIMIT,
             ...options.consumer,
             retry: {
               baseMs: config.CONSUMER_RETRY_BASE_MS,

@@ -1,5 +1,5 @@
 import { Type } from '@nestjs/common';
-import { EventEnvelope, EventType } from '@servicedesk/contracts';
+import { EventEnvelope, EventType, PlatformQueue } from '@servicedesk/contracts';
 import { Tx } from './unit-of-work';
 
 /**
@@ -42,11 +42,11 @@ export interface Subscription {
 }
 
 /**
- * A subscription as a service declares it to `MessagingModule.forService`: the handler is
- * a Nest provider class (declared in its feature module), resolved when the app starts.
+ * A subscription as a service declares it to `MessagingModule.forService`: one of its queues
+ * in the subscription registry (which says what is bound to it) and the handler, a Nest
+ * provider class (declared in its feature module), resolved when the app starts.
  */
-export interface SubscriptionDeclaration {
-  queue: string;
-  events: readonly EventType[];
+export interface SubscriptionDeclaration<Q extends string = PlatformQueue> {
+  queue: Q;
   handler: Type<EventHandler>;
 }

@@ -107,9 +107,8 @@ function appModule(databaseUrl: string, rabbitmqUrl: string): DynamicModule {
         service: SERVICE,
         schema: TEST_SCHEMA,
         rabbitmqUrl,
-        subscriptions: [
-          { queue: QUEUE, events: ['user.registered'], handler: UserDirectoryHandler },
-        ],
+        registry: { [QUEUE]: ['user.registered'] },
+        subscriptions: [{ queue: QUEUE, handler: UserDirectoryHandler }],
         consumer: { maxAttempts: 2, retry: { baseMs: 20 } },
       }),
       GraphQLModule.forRoot<ApolloFederationDriverConfig>(

@@ -60,6 +60,12 @@ export const baseConfigShape = {
   /** Delay before the first retry; each next one doubles (±20 % jitter) up to the maximum. */
   CONSUMER_RETRY_BASE_MS: z.coerce.number().int().positive().default(1000),
   CONSUMER_RETRY_MAX_MS: z.coerce.number().int().positive().default(60_000),
+  /**
+   * Deliveries of one message before the broker itself parks it in the DLQ (the work queues'
+   * `x-delivery-limit`): the last guard against a message that crashes its consumer each time.
+   * A queue argument: every process must use the same value, and changing it takes `npm run migrate`.
+   */
+  CONSUMER_DELIVERY_LIMIT: z.coerce.number().int().min(1).max(1000).default(20),
   /** Messages a consumer handles at once (of different aggregates). */
   CONSUMER_PREFETCH: z.coerce.number().int().min(1).max(1000).default(10),
   /** How often the outbox relay looks for rows when no notification woke it. */

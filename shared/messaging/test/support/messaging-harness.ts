@@ -21,6 +21,7 @@ import {
   OutboxRelay,
   PartialConsumerOptions,
   PartialRelayOptions,
+  PlannedQueue,
   Subscription,
   UnitOfWork,
   consumerOptions,
@@ -139,10 +140,20 @@ export class MessagingHarness {
     return dataSource;
   }
 
+  /** A relay of the test service; it declares `topology` (none unless given) before it publishes. */
   async startRelay(
-    overrides: PartialRelayOptions & { rabbitmqUrl?: string; dataSource?: DataSource } = {},
+    overrides: PartialRelayOptions & {
+      rabbitmqUrl?: string;
+      dataSource?: DataSource;
+      topology?: readonly PlannedQueue[];
+    } = {},
   ): Promise<{ relay: OutboxRelay; metrics: MessagingMetrics }> {
-    const { rabbitmqUrl = this.vhost.url, dataSource = this.dataSource, ...options } = overrides;
+    const {
+      rabbitmqUrl = this.vhost.url,
+      dataSource = this.dataSource,
+      topology = [],
+      ...options
+    } = overrides;
     const metrics = new MessagingMetrics(new Registry());
     const relay = new OutboxRelay({
       dataSource,
@@ -151,6 +162,7 @@ export class MessagingHarness {
       rabbitmqUrl,
       logger: silentLogger,
       metrics,
+      topology,
       options: relayOptions({
         pollIntervalMs: 1000,
         reconnect: { baseMs: 50, maxMs: 500 },
