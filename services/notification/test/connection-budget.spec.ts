@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { applicationName, processConnections } from '@servicedesk/platform';
-import { GraphQLResponse, anEvent, scrapeMetric, waitFor } from '@servicedesk/testing';
+import { GraphQLResponse, anEvent, dataOf, scrapeMetric, waitFor } from '@servicedesk/testing';
 import { MY_NOTIFICATIONS, UNREAD_COUNT } from './builders';
 import {
   NotificationServiceFixture,
@@ -138,4 +138,52 @@ describe('notification service: connection budget', () => {
     expect(await service.deadLetterCount()).toBe(0);
     expect(service.smtp.mails.length).toBeGreaterThanOrEqual(TICKETS);
   }, 120_000);
+});
+
+describe('notification service: a pool kept full', () => {
+  const ACQUIRE_TIMEOUT_MS = 300;
+  let service: NotificationServiceFixture;
+
+  beforeAll(async () => {
+    service = await startNotificationService({
+      DATABASE_POOL_SIZE: '2',
+      DATABASE_POOL_ACQUIRE_TIMEOUT_MS: String(ACQUIRE_TIMEOUT_MS),
+      CONSUMER_PREFETCH: '1',
+    });
+  });
+
+  afterAll(() => service?.close());
+
+  it('answers SERVICE_UNAVAILABLE once the acquire timeout has passed, and serves again once it empties', async () => {
+    const viewer = await service.registerPerson('CUSTOMER');
+    const before = dataOf(await service.instance.query(UNREAD_COUNT, {}, viewer.identity));
+    const blocker = await service.connectDatabase();
+    await blocker.query('BEGIN');
+    // Both pooled connections get stuck behind the lock, each with a request on it.
+    await blocker.query('LOCK TABLE notification.notifications IN ACCESS EXCLUSIVE MODE');
+    const stuck = [1, 2].map(() => service.instance.query(UNREAD_COUNT, {}, viewer.identity));
+    await waitFor(
+      async () => {
+        const { rows } = await blocker.query<{ waiting: number }>(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name = $1 AND wait_event_type = 'Lock'`,
+          [applicationName('notification')],
+        );
+        return rows[0].waiting === 2;
+      },
+      { description: 'both pooled connections to wait for the lock' },
+    );
+
+    const started = Date.now();
+    const refused = await service.instance.query(UNREAD_COUNT, {}, viewer.identity);
+    const waited = Date.now() - started;
+    await blocker.query('ROLLBACK');
+
+    expect(refused.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(waited).toBeGreaterThanOrEqual(ACQUIRE_TIMEOUT_MS - 50);
+    expect(waited).toBeLessThan(ACQUIRE_TIMEOUT_MS + 3000);
+    for (const response of await Promise.all(stuck)) {
+      expect(response.data).toEqual(before);
+    }
+  });
 });
