@@ -13,7 +13,8 @@ import {
  * The notification service under load on its default pool: deliveries (each holding its
  * inbox transaction while it opens separate ones) and requests at once. It stays within its
  * documented share of PostgreSQL connections, every one of them named after it, and neither a
- * request nor a delivery runs out of connections.
+ * request nor a delivery runs out of connections. On a pool kept full, a request answers
+ * SERVICE_UNAVAILABLE after the acquire timeout instead of hanging.
  */
 
 /** The most sessions seen at once on the service's database, and their names; the test's own left out. */
