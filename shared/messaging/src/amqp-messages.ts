@@ -106,6 +106,8 @@ const FAILURE_HEADERS: readonly string[] = [
   'x-last-death-exchange',
   'x-last-death-queue',
   'x-last-death-reason',
+  // Counted by quorum queues per delivery; a moved copy starts a new count.
+  'x-delivery-count',
   Headers.error,
   Headers.attempts,
   Headers.failedAt,

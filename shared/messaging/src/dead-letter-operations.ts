@@ -1,4 +1,4 @@
-import { ChannelModel } from 'amqplib';
+import { ChannelModel, Message } from 'amqplib';
 import {
   carriedHeaders,
   carriedProperties,
@@ -8,6 +8,9 @@ import {
 } from './amqp-messages';
 import { describeError } from './errors';
 import { Headers, deadLetterQueueName, workQueueOf } from './topology';
+
+/** The longest a peek waits for the DLQ to count the messages it gave back. */
+const RETURN_WAIT_MS = 2000;
 
 /** How many parked messages a replay moves when the operator does not say. */
 export const DEFAULT_REPLAY_LIMIT = 100;
@@ -88,6 +91,29 @@ export async function deadLetterQueues(
   return result;
 }
 
+/** RabbitMQ's record of the first time it dead-lettered the message (an array of tables). */
+function firstDeath(message: Message): {
+  reason?: unknown;
+  queue?: unknown;
+  'routing-keys'?: unknown;
+} {
+  const deaths: unknown = message.properties.headers?.['x-death'];
+  return Array.isArray(deaths) && deaths.length > 0 ? deaths[deaths.length - 1] : {};
+}
+
+/**
+ * Why a message is parked: the consumer's error, or the broker's reason when the broker
+ * parked it itself (a work queue's delivery limit: its consumer kept dying on it).
+ */
+function parkingReason(message: Message): string | null {
+  const error = headerText(message, Headers.error);
+  if (error !== null) return error;
+  const reason = firstDeath(message).reason;
+  if (reason === 'delivery_limit')
+    return 'delivered more times than the queue allows without an ack: its consumer may crash on it';
+  return typeof reason === 'string' ? `dead-lettered by the broker: ${reason}` : null;
+}
+
 function parseBody(content: Buffer): unknown {
   const text = content.toString('utf8');
   try {
@@ -99,8 +125,9 @@ function parseBody(content: Buffer): unknown {
 
 /**
  * Reads up to `limit` parked messages without removing them. AMQP 0-9-1 has no "browse":
- * the messages are fetched unacknowledged and go back to the DLQ when the channel closes.
- * The trade-off: while a peek runs (milliseconds) those messages are invisible to a
+ * the messages are fetched unacknowledged and given back. A quorum queue takes them back
+ * asynchronously, so the peek returns once the DLQ counts them again (or after
+ * RETURN_WAIT_MS): whoever counts or replays right after a peek finds them. The trade-off: while a peek runs (milliseconds) those messages are invisible to a
  * concurrent replay, and they come back flagged `redelivered`; a DLQ has no consumer, so
  * neither matters in practice.
  */
@@ -115,18 +142,31 @@ export async function peekDeadLetters(
   const letters: DeadLetter[] = [];
   try {
     const { messageCount } = await channel.checkQueue(dlq);
+    let last: Message | undefined;
     for (let i = 0; i < Math.min(limit, messageCount); i++) {
       const message = await channel.get(dlq, { noAck: false });
       if (!message) break;
+      last = message;
+      const death = firstDeath(message);
       letters.push({
         messageId: message.properties.messageId ?? null,
-        routingKey: headerText(message, Headers.originalRoutingKey),
-        error: headerText(message, Headers.error),
+        routingKey:
+          headerText(message, Headers.originalRoutingKey) ??
+          (Array.isArray(death['routing-keys']) ? String(death['routing-keys'][0]) : null),
+        error: parkingReason(message),
         attempts: headerNumber(message, Headers.attempts),
         failedAt: headerText(message, Headers.failedAt),
-        consumer: headerText(message, Headers.consumer),
+        consumer:
+          headerText(message, Headers.consumer) ??
+          (typeof death.queue === 'string' ? death.queue : null),
         envelope: parseBody(message.content),
       });
+    }
+    if (last) {
+      channel.nack(last, true, true);
+      const deadline = Date.now() + RETURN_WAIT_MS;
+      while ((await channel.checkQueue(dlq)).messageCount < messageCount && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10));
     }
   } finally {
     await channel.close().catch(() => undefined);

@@ -25,5 +25,11 @@ export {
 } from './topology';
 export * from './topology-plan';
 export { TopologyConflictError, declareTopology } from './topology-declaration';
+export {
+  MigratedQueue,
+  migratePlatformTopology,
+  migrateTopology,
+  migrationQueueName,
+} from './queue-migration';
 
 export * from './subgraph.module';

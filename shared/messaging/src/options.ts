@@ -1,3 +1,4 @@
+import type { BaseConfig } from '@servicedesk/platform';
 import { BackoffPolicy } from './backoff';
 
 export interface RelayOptions {
@@ -88,5 +89,30 @@ export function consumerOptions(overrides: PartialConsumerOptions = {}): Consume
     ...overrides,
     retry: { ...d.retry, ...overrides.retry },
     reconnect: { ...d.reconnect, ...overrides.reconnect },
+  };
+}
+
+/** The platform's consumer variables (CONSUMER_*). */
+export type ConsumerConfig = Pick<
+  BaseConfig,
+  | 'CONSUMER_PREFETCH'
+  | 'CONSUMER_MAX_ATTEMPTS'
+  | 'CONSUMER_RETRY_BASE_MS'
+  | 'CONSUMER_RETRY_MAX_MS'
+  | 'CONSUMER_DELIVERY_LIMIT'
+>;
+
+/**
+ * The consumer options the configuration sets, read the same way by every service and by
+ * `npm run migrate`: the topology they declare (delay queues, delivery limit) depends on them.
+ */
+export function configuredConsumerOptions(
+  config: ConsumerConfig,
+): PartialConsumerOptions & { retry: Partial<BackoffPolicy> } {
+  return {
+    prefetch: config.CONSUMER_PREFETCH,
+    maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+    deliveryLimit: config.CONSUMER_DELIVERY_LIMIT,
+    retry: { baseMs: config.CONSUMER_RETRY_BASE_MS, maxMs: config.CONSUMER_RETRY_MAX_MS },
   };
 }

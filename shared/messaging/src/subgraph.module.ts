@@ -11,7 +11,7 @@ import {
   subgraphGraphQLOptions,
 } from '@servicedesk/platform';
 import { MessagingModule } from './messaging.module';
-import { PartialConsumerOptions } from './options';
+import { PartialConsumerOptions, configuredConsumerOptions } from './options';
 import { createOperationsResolver, operationsTypeDefs } from './operations.graphql';
 import { SubscriptionDeclaration } from './subscription';
 
@@ -44,6 +44,7 @@ export interface SubgraphOptions {
 export class SubgraphModule {
   static forRoot(options: SubgraphOptions): DynamicModule {
     const { service, config, logger } = options;
+    const configured = configuredConsumerOptions(config);
     return {
       module: SubgraphModule,
       imports: [
@@ -59,15 +60,9 @@ export class SubgraphModule {
             maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
           },
           consumer: {
-            prefetch: config.CONSUMER_PREFETCH,
-            maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
-            deliveryLimit: config.CONSUMER_DELIVERY_LIMIT,
+            ...configured,
             ...options.consumer,
-            retry: {
-              baseMs: config.CONSUMER_RETRY_BASE_MS,
-              maxMs: config.CONSUMER_RETRY_MAX_MS,
-              ...options.consumer?.retry,
-            },
+            retry: { ...configured.retry, ...options.consumer?.retry },
           },
         }),
         GraphQLModule.forRoot<ApolloFederationDriverConfig>(
