@@ -32,7 +32,7 @@ function say(line: string): void {
 }
 
 /** Resolves or rejects with `work`, or rejects as soon as `signal` aborts. */
-function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+export function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     if (signal.aborted) return onAbort();
@@ -42,7 +42,7 @@ function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /** Production settings need real secrets; these live as long as the run. */
-function runSecrets(): Record<string, string> {
+export function runSecrets(): Record<string, string> {
   const { privateKey } = generateKeyPairSync('ed25519');
   return {
     SERVICE_TOKEN_SECRET: randomBytes(32).toString('base64url'),

@@ -161,6 +161,24 @@ describe('check', () => {
     expect(whats(otherId)).toEqual(['duplicated: email sent again under another Message-ID']);
   });
 
+  it('tells alike emails of different events apart from copies, by count, without Message-IDs', () => {
+    const snapshot = healthy();
+    // Two comments on one ticket read alike; the mailer gave each a random Message-ID.
+    const second = { ...snapshot.notifications[3], id: 'second', recipientId: AGENT };
+    snapshot.notifications.push(second);
+    snapshot.mails = snapshot.mails.map((mail) => ({ ...mail, messageId: null }));
+    snapshot.mails.push({ ...snapshot.mails[1] });
+    expect(whats(snapshot)).toEqual([]);
+
+    snapshot.mails.push({ ...snapshot.mails[1], messageId: 'random.9@mailer' });
+    expect(whats(snapshot)).toEqual(['duplicated: email sent again under another Message-ID']);
+    snapshot.mails.splice(1, 3);
+    expect(whats(snapshot)).toEqual([
+      'lost: email marked SENT never received',
+      'lost: email marked SENT never received',
+    ]);
+  });
+
   it('reports audit entries and notification rows present twice as duplicated', () => {
     const snapshot = healthy();
     snapshot.auditEventIds.push(CREATED);

@@ -122,48 +122,59 @@ function checkEvents(snapshot: Snapshot, scope: CheckScope, out: Violation[]): v
   }
 }
 
-/** Emails: every SENT one received, none received twice under different Message-IDs. */
+/**
+ * Emails: every SENT one received, none received twice under different Message-IDs. A mail
+ * whose Message-ID names its notification is matched to it; the others are matched by content,
+ * by count, since two notifications may read alike (two comments on one ticket).
+ */
 function checkMails(snapshot: Snapshot, scope: CheckScope, out: Violation[]): number {
   const eventsInScope = new Set(
     snapshot.events.filter((e) => e.createdAt >= scope.since).map((e) => e.id),
   );
   const emails = snapshot.notifications.filter((n) => n.channel === 'EMAIL');
   const byId = new Map(emails.map((n) => [n.id, n]));
-  const byContent = new Map(emails.map((n) => [notificationKey(n), n]));
-  const notificationOf = (mail: MailRecord) =>
-    byId.get(notificationIdOf(mail.messageId) ?? '') ?? byContent.get(mailKey(mail));
-
-  const received = new Set<string>();
-  const inScope: MailRecord[] = [];
+  const identified = new Map<string, number>();
+  const alike = new Map<string, { mails: MailRecord[]; notifications: NotificationRecord[] }>();
+  const groupOf = (key: string) => {
+    if (!alike.has(key)) alike.set(key, { mails: [], notifications: [] });
+    return alike.get(key)!;
+  };
   for (const mail of snapshot.mails) {
-    const notification = notificationOf(mail);
-    if (notification) received.add(notification.id);
-    if (notification ? eventsInScope.has(notification.eventId) : mail.receivedAt >= scope.since) {
-      inScope.push(mail);
-    }
+    const id = notificationIdOf(mail.messageId);
+    if (id && byId.has(id)) identified.set(id, (identified.get(id) ?? 0) + 1);
+    else groupOf(mailKey(mail)).mails.push(mail);
   }
-
-  for (const n of emails) {
-    if (!eventsInScope.has(n.eventId)) continue;
-    const name = `${n.id} (event ${n.eventId}) to ${n.emailTo}`;
-    if (n.status === 'SENT' && !received.has(n.id)) {
-      out.push({ kind: 'lost', what: 'email marked SENT never received', detail: name });
-    }
-  }
+  for (const n of emails) groupOf(notificationKey(n)).notifications.push(n);
 
   let sameIdResends = 0;
-  const copies = new Map<string, MailRecord[]>();
-  for (const mail of inScope)
-    copies.set(mailKey(mail), [...(copies.get(mailKey(mail)) ?? []), mail]);
-  for (const group of copies.values()) {
-    if (group.length < 2) continue;
-    const ids = new Set(group.map((mail, index) => mail.messageId ?? `none-${index}`));
-    sameIdResends += group.length - ids.size;
-    if (ids.size > 1) {
+  for (const [id, copies] of identified) {
+    if (eventsInScope.has(byId.get(id)!.eventId)) sameIdResends += copies - 1;
+  }
+  for (const { mails, notifications } of alike.values()) {
+    const inScope =
+      notifications.some((n) => eventsInScope.has(n.eventId)) ||
+      (notifications.length === 0 && mails.some((m) => m.receivedAt >= scope.since));
+    if (!inScope) continue;
+    const messageIds = new Set(mails.map((mail, index) => mail.messageId ?? `none-${index}`));
+    sameIdResends += mails.length - messageIds.size;
+    const unidentified = notifications.filter((n) => !identified.has(n.id));
+    const extra = messageIds.size - unidentified.length;
+    if (extra > 0) {
+      const { subject, to } = mails[0];
       out.push({
         kind: 'duplicated',
         what: 'email sent again under another Message-ID',
-        detail: `"${group[0].subject}" to ${group[0].to.join(', ')}: ${ids.size} Message-IDs`,
+        detail:
+          `"${subject}" to ${to.join(', ')}: ${messageIds.size} Message-IDs for ` +
+          `${unidentified.length} notification(s)`,
+      });
+    }
+    const missing = unidentified.filter((n) => n.status === 'SENT').slice(messageIds.size);
+    for (const n of missing) {
+      out.push({
+        kind: 'lost',
+        what: 'email marked SENT never received',
+        detail: `${n.id} (event ${n.eventId}) to ${n.emailTo}`,
       });
     }
   }

@@ -76,4 +76,11 @@ describe('chaos report', () => {
     );
     expect(text.endsWith('logs: /tmp/run')).toBe(true);
   });
+
+  it('says why a run stopped before its scenarios were done', () => {
+    const text = renderChaosReport([], '/tmp/run', 'ticket was not ready within 60 s');
+    expect(text).toContain(
+      'every scenario run passed (0)\nthe run stopped early: ticket was not ready within 60 s',
+    );
+  });
 });

@@ -75,7 +75,12 @@ function details(result: ScenarioResult): string[] {
   return lines.length + notes.length === 0 ? [] : [`${result.scenario}:`, ...lines, ...notes];
 }
 
-export function renderChaosReport(results: readonly ScenarioResult[], runFolder: string): string {
+/** The table, the verdict, the details; `failure` is why the run stopped early, if it did. */
+export function renderChaosReport(
+  results: readonly ScenarioResult[],
+  runFolder: string,
+  failure: string | null = null,
+): string {
   const table = renderTable(
     [
       'SCENARIO',
@@ -103,10 +108,12 @@ export function renderChaosReport(results: readonly ScenarioResult[], runFolder:
     ]),
   );
   const failed = results.filter((r) => !r.passed).length;
-  const verdict =
+  const verdict = [
     failed === 0
-      ? `every scenario passed (${results.length})`
-      : `${failed} of ${results.length} scenarios found violations`;
+      ? `every scenario run passed (${results.length})`
+      : `${failed} of ${results.length} scenarios found violations`,
+    ...(failure === null ? [] : [`the run stopped early: ${failure}`]),
+  ].join('\n');
   const body = results.flatMap(details);
   return [
     table,

@@ -20,7 +20,7 @@ import {
  */
 const READY_TIMEOUT_MS = 60_000;
 
-function entry(spec: ProcessSpec, file: string): string {
+export function entry(spec: ProcessSpec, file: string): string {
   return join(REPOSITORY_ROOT, spec.dir, 'dist', file);
 }
 
