@@ -18,8 +18,8 @@ const WARM_UP_MS = 3_000;
 const COOL_DOWN_MS = 5_000;
 /** In a cold start, the consumers start this long after the producers took traffic. */
 const CONSUMERS_LATE_MS = 10_000;
-/** Longest wait for the platform to finish its backlog (the slowest retry delay is 10 s). */
-const DRAIN_TIMEOUT_MS = 120_000;
+/** Longest wait for the platform to finish its backlog (retries, and emails whose sender died). */
+const DRAIN_TIMEOUT_MS = 180_000;
 const QUIET_POLL_MS = 1_000;
 const CONNECTION_SAMPLE_MS = 500;
 /** Producers a cold start begins with; every other service starts late. */

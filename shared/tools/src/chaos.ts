@@ -34,6 +34,8 @@ const RUN_SETTINGS = {
   CONSUMER_PREFETCH: '2',
   // Retries back off to 10 s at most, so a scenario drains within its bounded wait.
   CONSUMER_RETRY_MAX_MS: '10000',
+  // Emails left due by a killed sender are picked up again within 5 s, not 30.
+  NOTIFICATION_RELEASE_INTERVAL_MS: '5000',
   // Outlives the longest run, so the workload never meets an expired token.
   ACCESS_TOKEN_TTL_SECONDS: '7200',
 };
