@@ -21,6 +21,7 @@ import { createNotificationApp } from '../src/app';
 import { NotificationConfig, loadNotificationConfig } from '../src/config';
 import { EmailReleaseLoop } from '../src/delivery/email-release.loop';
 import { migrateNotificationDatabase } from '../src/migrate';
+import { StallingSmtpFront, startStallingSmtpFront } from './stalling-smtp-front';
 
 /** Someone the notification service knows, as the user service announced them. */
 export interface Person {
@@ -87,11 +88,15 @@ export interface NotificationServiceFixture extends ServiceUnderTest<
   deadLetterCount(): Promise<number>;
   /** Between the service and its database, when asked for: to cut the service off alone. */
   databaseProxy: TcpProxy | undefined;
+  /** Between the service and the SMTP server, when asked for: to stall a conversation. */
+  smtpFront: StallingSmtpFront | undefined;
 }
 
 export interface NotificationServiceOptions {
   /** Routes the service's database connections through a proxy the test can cut. */
   databaseProxy?: boolean;
+  /** Sends the service's mail through a front that can stall a conversation (`smtpFront`). */
+  stallingSmtp?: boolean;
 }
 
 export async function startNotificationService(
@@ -100,6 +105,7 @@ export async function startNotificationService(
 ): Promise<NotificationServiceFixture> {
   const clock = new TestClock();
   const smtp = await startSmtpServer();
+  const smtpFront = options.stallingSmtp ? await startStallingSmtpFront(smtp.url) : undefined;
   let databaseProxy: TcpProxy | undefined;
   const throughProxy = async (config: NotificationConfig) => {
     if (!options.databaseProxy) return config;
@@ -113,7 +119,7 @@ export async function startNotificationService(
       service: 'notification',
       loadConfig: loadNotificationConfig,
       env: {
-        SMTP_URL: smtp.url,
+        SMTP_URL: smtpFront?.url ?? smtp.url,
         NOTIFICATION_SMTP_TIMEOUT_MS: '3000',
         // Tests run the release loop on demand, at the instant they choose.
         NOTIFICATION_RELEASE_INTERVAL_MS: '0',
@@ -134,6 +140,7 @@ export async function startNotificationService(
     });
   } catch (error) {
     await databaseProxy?.close();
+    await smtpFront?.close();
     await smtp.close();
     throw error;
   }
@@ -243,11 +250,13 @@ export async function startNotificationService(
       return messageCount;
     },
     databaseProxy,
+    smtpFront,
     async close() {
       try {
         await service.close();
       } finally {
         await databaseProxy?.close();
+        await smtpFront?.close();
         await smtp.close();
       }
     },

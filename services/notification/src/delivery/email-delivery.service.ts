@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, Clock, LOGGER, Logger } from '@servicedesk/platform';
 import { Tx, UnitOfWork } from '@servicedesk/messaging';
+import { NOTIFICATION_CONFIG, NotificationConfig } from '../config';
 import type { Notification } from '../inbox/notification';
 import { NotificationRepository } from '../inbox/notification.repository';
+import { EmailLease, EmailLeaseTimes, emailLeaseTimes } from './email-lease';
 import { Mailer } from './mailer';
 import { NotificationMetrics } from './notification-metrics';
 import { SmtpFailure, classifySmtpFailure } from './smtp-failure';
@@ -22,56 +24,56 @@ export type AttemptResult =
   | { outcome: 'retry'; failure: SmtpFailure }
   | { outcome: 'failed'; failure: SmtpFailure };
 
+/** Recorded for an attempt whose claim took so long to commit that a send would outlive it. */
+const CLAIMED_TOO_LATE: SmtpFailure = {
+  transient: true,
+  reason: 'claimed too late to send within its lease',
+};
+
 /**
  * Sends one pending email, once however many consumers, retries and release loops reach for
  * it, with no database transaction open while the SMTP server is talked to:
  *
- * 1. a short transaction claims it: counts the attempt and leases the row for as long as a
- *    conversation can take, so no one else sends it meanwhile;
+ * 1. a short transaction claims it: counts the attempt and leases the row for longer than
+ *    a conversation can take (`email-lease.ts`), so no one else sends it meanwhile;
  * 2. the mail goes out, its Message-ID derived from the notification;
  * 3. a second short transaction marks it SENT and emits `notification.sent`, or records the
  *    failure, if the claim is still its own.
  *
  * A sender that dies between 2 and 3 leaves the lease to expire; the email is then due again
- * and sent again, with the same Message-ID: one SMTP round trip is the window of a re-send.
+ * and sent again, with the same Message-ID.
  * Must be called outside any transaction of the caller's (it commits its own).
  */
 @Injectable()
 export class EmailDelivery {
+  private readonly leaseTimes: EmailLeaseTimes;
+
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly notifications: NotificationRepository,
     private readonly mailer: Mailer,
     private readonly metrics: NotificationMetrics,
+    @Inject(NOTIFICATION_CONFIG) config: NotificationConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.leaseTimes = emailLeaseTimes(config);
+  }
 
   async attempt(id: string, policy: RetryPolicy): Promise<AttemptResult> {
-    const claimedAt = this.clock.now();
-    const leaseEnd = new Date(claimedAt.getTime() + this.mailer.conversationBoundMs);
+    const lease = new EmailLease(this.clock.now(), this.leaseTimes);
     const email = await this.unitOfWork.run(
-      (tx) => this.notifications.claimEmail(tx.manager, id, claimedAt, leaseEnd),
+      (tx) => this.notifications.claimEmail(tx.manager, id, lease.claimedAt, lease.until),
       { separate: true },
     );
     if (!email) return { outcome: 'skipped' };
-    let failure: SmtpFailure | undefined;
-    try {
-      await this.mailer.send({
-        notificationId: email.id,
-        to: email.emailTo ?? '',
-        subject: email.title,
-        text: email.body,
-        html: email.html ?? '',
+    const failure = await this.send(email, lease);
+    if (failure) {
+      return this.unitOfWork.run((tx) => this.recordFailure(tx, email, failure, policy), {
+        separate: true,
       });
-    } catch (error) {
-      failure = classifySmtpFailure(error);
     }
-    return this.unitOfWork.run(
-      (tx) =>
-        failure ? this.recordFailure(tx, email, failure, policy) : this.recordSent(tx, email),
-      { separate: true },
-    );
+    return this.unitOfWork.run((tx) => this.recordSent(tx, email), { separate: true });
   }
 
   async emitSent(tx: Tx, notification: Notification): Promise<void> {
@@ -85,6 +87,23 @@ export class EmailDelivery {
         sourceEventId: notification.sourceEventId,
       },
     });
+  }
+
+  /** Sends the claimed email; the failure, if it was not accepted. */
+  private async send(email: Notification, lease: EmailLease): Promise<SmtpFailure | undefined> {
+    if (!lease.maySend(this.clock.now())) return CLAIMED_TOO_LATE;
+    try {
+      await this.mailer.send({
+        notificationId: email.id,
+        to: email.emailTo ?? '',
+        subject: email.title,
+        text: email.body,
+        html: email.html ?? '',
+      });
+      return undefined;
+    } catch (error) {
+      return classifySmtpFailure(error);
+    }
   }
 
   private async recordSent(tx: Tx, email: Notification): Promise<AttemptResult> {

@@ -42,6 +42,12 @@ describe('SMTP failure classification', () => {
     ).toEqual({ transient: true, reason: 'SMTP server timed out' });
   });
 
+  it('treats a conversation aborted at its deadline as transient', () => {
+    expect(
+      classifySmtpFailure(Object.assign(new Error('Message sending aborted'), { code: 'EABORT' })),
+    ).toEqual({ transient: true, reason: 'SMTP conversation outlasted its deadline' });
+  });
+
   it('assumes an unknown error is transient and never repeats credentials', () => {
     const failure = classifySmtpFailure(
       new Error('could not use smtp://mailer:hunter2@mail.example.com:587 for bob@example.com'),

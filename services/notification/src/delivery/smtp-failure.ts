@@ -62,6 +62,10 @@ export function classifySmtpFailure(error: unknown): SmtpFailure {
   }
   if (code === 'EENVELOPE') return { transient: false, reason: 'invalid recipient address' };
   if (code === 'ETIMEDOUT') return { transient: true, reason: 'SMTP server timed out' };
+  // Only the mailer's deadline aborts a send.
+  if (code === 'EABORT') {
+    return { transient: true, reason: 'SMTP conversation outlasted its deadline' };
+  }
   if (code && CONNECTION_CODES.has(code)) {
     return { transient: true, reason: `cannot reach the SMTP server (${code})` };
   }
