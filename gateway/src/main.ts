@@ -1,12 +1,16 @@
+// The gateway's process: it starts whole (port free, supergraph loaded) or exits 1 having
+// stopped what it had started; a signal stops it gracefully.
 import './tracing';
-import { createLogger, stopTracing } from '@servicedesk/platform';
+import { createLogger, startProcess, stopTracing } from '@servicedesk/platform';
 import { loadGatewayConfig } from './config';
 import { createGateway } from './gateway';
 import { GATEWAY_SERVICE_NAME } from './subgraph-data-source';
 
-async function main(): Promise<void> {
+startProcess(GATEWAY_SERVICE_NAME, async (start) => {
   const config = loadGatewayConfig();
   const logger = createLogger(GATEWAY_SERVICE_NAME, config.LOG_LEVEL);
+  start.useLogger(logger);
+  // Closes what it opened itself when it cannot listen.
   const gateway = await createGateway(config, { logger });
   logger.info({ url: gateway.url }, `GraphQL gateway ready at ${gateway.url}`);
 
@@ -31,12 +35,4 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-}
-
-main().catch((error: unknown) => {
-  createLogger(GATEWAY_SERVICE_NAME).fatal(
-    { err: error },
-    `gateway could not start: ${error instanceof Error ? error.message : String(error)}`,
-  );
-  process.exit(1);
 });

@@ -1,22 +1,18 @@
+// The appointment service's process: it starts whole (database and broker answering, port free) or
+// exits 1 having stopped what it had started.
 import './tracing';
-import { bootstrapService, createLogger } from '@servicedesk/platform';
+import { brokerDependency } from '@servicedesk/messaging';
+import { postgresDependency, runService } from '@servicedesk/platform';
 import { createAppointmentApp } from './app';
 import { loadAppointmentConfig } from './config';
 
-async function main(): Promise<void> {
-  const config = loadAppointmentConfig();
-  const logger = createLogger('appointment', config.LOG_LEVEL);
-  const app = await createAppointmentApp(config, { logger });
-  await bootstrapService({
-    service: 'appointment',
-    app,
-    port: config.APPOINTMENT_PORT,
-    logger,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  });
-}
-
-main().catch((error: unknown) => {
-  createLogger('appointment').fatal({ err: error }, 'appointment service could not start');
-  process.exitCode = 1;
+runService({
+  service: 'appointment',
+  loadConfig: loadAppointmentConfig,
+  port: (config) => config.APPOINTMENT_PORT,
+  dependencies: (config) => [
+    postgresDependency(config.DATABASE_URL),
+    brokerDependency(config.RABBITMQ_URL),
+  ],
+  createApp: (config, logger) => createAppointmentApp(config, { logger }),
 });

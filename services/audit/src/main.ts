@@ -1,22 +1,18 @@
+// The audit service's process: it starts whole (database and broker answering, port free) or
+// exits 1 having stopped what it had started.
 import './tracing';
-import { bootstrapService, createLogger } from '@servicedesk/platform';
+import { brokerDependency } from '@servicedesk/messaging';
+import { postgresDependency, runService } from '@servicedesk/platform';
 import { createAuditApp } from './app';
 import { loadAuditConfig } from './config';
 
-async function main(): Promise<void> {
-  const config = loadAuditConfig();
-  const logger = createLogger('audit', config.LOG_LEVEL);
-  const app = await createAuditApp(config, logger);
-  await bootstrapService({
-    service: 'audit',
-    app,
-    port: config.AUDIT_PORT,
-    logger,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  });
-}
-
-main().catch((error: unknown) => {
-  createLogger('audit').fatal({ err: error }, 'audit service failed to start');
-  process.exitCode = 1;
+runService({
+  service: 'audit',
+  loadConfig: loadAuditConfig,
+  port: (config) => config.AUDIT_PORT,
+  dependencies: (config) => [
+    postgresDependency(config.DATABASE_URL),
+    brokerDependency(config.RABBITMQ_URL),
+  ],
+  createApp: (config, logger) => createAuditApp(config, logger),
 });

@@ -1,22 +1,18 @@
+// The notification service's process: it starts whole (database and broker answering, port free) or
+// exits 1 having stopped what it had started.
 import './tracing';
-import { bootstrapService, createLogger } from '@servicedesk/platform';
+import { brokerDependency } from '@servicedesk/messaging';
+import { postgresDependency, runService } from '@servicedesk/platform';
 import { createNotificationApp } from './app';
 import { loadNotificationConfig } from './config';
 
-async function main(): Promise<void> {
-  const config = loadNotificationConfig();
-  const logger = createLogger('notification', config.LOG_LEVEL);
-  const app = await createNotificationApp(config, { logger });
-  await bootstrapService({
-    service: 'notification',
-    app,
-    port: config.NOTIFICATION_PORT,
-    logger,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  });
-}
-
-main().catch((error: unknown) => {
-  createLogger('notification').fatal({ err: error }, 'notification service could not start');
-  process.exitCode = 1;
+runService({
+  service: 'notification',
+  loadConfig: loadNotificationConfig,
+  port: (config) => config.NOTIFICATION_PORT,
+  dependencies: (config) => [
+    postgresDependency(config.DATABASE_URL),
+    brokerDependency(config.RABBITMQ_URL),
+  ],
+  createApp: (config, logger) => createNotificationApp(config, { logger }),
 });

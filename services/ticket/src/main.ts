@@ -1,22 +1,18 @@
+// The ticket service's process: it starts whole (database and broker answering, port free) or
+// exits 1 having stopped what it had started.
 import './tracing';
-import { bootstrapService, createLogger } from '@servicedesk/platform';
+import { brokerDependency } from '@servicedesk/messaging';
+import { postgresDependency, runService } from '@servicedesk/platform';
 import { createTicketApp } from './app';
 import { loadTicketConfig } from './config';
 
-async function main(): Promise<void> {
-  const config = loadTicketConfig();
-  const logger = createLogger('ticket', config.LOG_LEVEL);
-  const app = await createTicketApp(config, logger);
-  await bootstrapService({
-    service: 'ticket',
-    app,
-    port: config.TICKET_PORT,
-    logger,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  });
-}
-
-main().catch((error: unknown) => {
-  createLogger('ticket').fatal({ err: error }, 'ticket service could not start');
-  process.exitCode = 1;
+runService({
+  service: 'ticket',
+  loadConfig: loadTicketConfig,
+  port: (config) => config.TICKET_PORT,
+  dependencies: (config) => [
+    postgresDependency(config.DATABASE_URL),
+    brokerDependency(config.RABBITMQ_URL),
+  ],
+  createApp: (config, logger) => createTicketApp(config, logger),
 });

@@ -1,5 +1,5 @@
 import { ChannelModel, connect } from 'amqplib';
-import { Logger, redactUrl } from '@servicedesk/platform';
+import { Logger, StartupDependency, redactUrl } from '@servicedesk/platform';
 import { BackoffPolicy, backoffDelayMs } from './backoff';
 import { describeError } from './errors';
 
@@ -161,4 +161,18 @@ export class BrokerConnection {
     await Promise.race([model.close().catch(() => undefined), timeout]);
     clearTimeout(timer);
   }
+}
+
+/** RabbitMQ at `url` as a start-up dependency: answers once a connection opens (closed again at once). */
+export function brokerDependency(url: string): StartupDependency {
+  return {
+    name: `RabbitMQ at ${redactUrl(url)}`,
+    async probe(timeoutMs) {
+      const model = await connect(url, {
+        timeout: timeoutMs,
+        clientProperties: { connection_name: 'start-up check' },
+      });
+      await model.close();
+    },
+  };
 }

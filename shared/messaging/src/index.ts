@@ -10,6 +10,7 @@ export * from './operations.graphql';
 export { messagingMigration } from './messaging.migration';
 export { NewEvent, buildEnvelope } from './envelope';
 export { BackoffPolicy, backoffDelayMs } from './backoff';
+export { brokerDependency } from './broker-connection';
 export * from './options';
 export { MessagingMetrics } from './metrics';
 export { OutboxRelay, OutboxRelayDependencies } from './outbox-relay';

@@ -1,9 +1,12 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { BaseConfig } from './config';
 import { HealthRegistry } from './health.registry';
-import { Logger } from './logger';
+import { Logger, createLogger } from './logger';
 import { NestPinoLogger } from './nest-logger';
+import { startProcess } from './process-start';
+import { StartupDependency, waitForDependencies } from './startup-dependencies';
 import { stopTracing } from './tracing';
 
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10000;
@@ -141,31 +144,41 @@ export function installGracefulShutdown(
   };
 }
 
-export interface BootstrapOptions {
+export interface ServiceProcess<C extends BaseConfig> {
   service: string;
-  /** The AppModule (class or `AppModule.forRoot(config)`); or pass an already created `app`. */
-  module?: Type | DynamicModule;
-  app?: INestApplication;
-  port: number;
-  logger: Logger;
-  shutdownTimeoutMs?: number;
+  loadConfig(): C;
+  /** The port the service listens on (its `<SERVICE>_PORT`). */
+  port(config: C): number;
+  /** What must answer before the app is created, each retried up to `STARTUP_TIMEOUT_MS`. */
+  dependencies(config: C): StartupDependency[];
+  /** The app, created but not listening. */
+  createApp(config: C, logger: Logger): Promise<INestApplication>;
 }
 
 /**
- * Starts a service: creates the app (unless given), installs graceful shutdown and listens
- * on `port`. Returns the listening app.
+ * A subgraph's `main`: loads its configuration, waits for its dependencies, creates the app,
+ * installs graceful shutdown and listens. A start that fails at any step (a dependency not
+ * answering in time, the port taken) stops what it started and exits 1 (see `startProcess`).
  */
-export async function bootstrapService(options: BootstrapOptions): Promise<INestApplication> {
-  const { service, logger } = options;
-  let app = options.app;
-  if (!app) {
-    if (!options.module) throw new Error('bootstrapService needs a module or an app');
-    app = await createServiceApp(options.module, logger);
-  }
-  installGracefulShutdown(app, { logger, timeoutMs: options.shutdownTimeoutMs });
-  await app.listen(options.port);
-  const address = (app.getHttpServer() as Server).address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
-  logger.info({ port, url: `http://localhost:${port}/graphql` }, `${service} listening`);
-  return app;
+export function runService<C extends BaseConfig>(options: ServiceProcess<C>): void {
+  const { service } = options;
+  startProcess(service, async (start) => {
+    const config = options.loadConfig();
+    const logger = createLogger(service, config.LOG_LEVEL);
+    start.useLogger(logger);
+    await waitForDependencies(options.dependencies(config), {
+      timeoutMs: config.STARTUP_TIMEOUT_MS,
+      logger,
+    });
+    const app = await options.createApp(config, logger);
+    const shutdown = installGracefulShutdown(app, {
+      logger,
+      timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    });
+    start.onFailure(() => shutdown('start-up failure'));
+    await app.listen(options.port(config));
+    const address = (app.getHttpServer() as Server).address();
+    const port = typeof address === 'object' && address ? address.port : options.port(config);
+    logger.info({ port, url: `http://localhost:${port}/graphql` }, `${service} listening`);
+  });
 }

@@ -29,5 +29,7 @@ export * from './periodic-task';
 export * from './database.module';
 export * from './pagination';
 export * from './bootstrap';
+export * from './process-start';
+export * from './startup-dependencies';
 export * from './tracing';
 export * from './idempotency';
