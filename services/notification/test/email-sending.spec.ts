@@ -1,4 +1,4 @@
-import { anEvent, waitFor } from '@servicedesk/testing';
+import { anEvent, scrapeMetric, waitFor } from '@servicedesk/testing';
 import {
   NotificationRow,
   NotificationServiceFixture,
@@ -11,8 +11,9 @@ const FROM_DOMAIN = 'desk.example.org';
 
 /**
  * An email is sent with no database transaction open, under a lease its claim committed,
- * and carries a Message-ID derived from its notification: a mail that had to be sent again
- * (its SENT mark lost with the database connection) is recognisably the same mail.
+ * and carries a Message-ID derived from its notification. Its SENT mark is retried while the
+ * lease lasts; a mail that had to be sent again (the mark lost for longer) is recognisably
+ * the same mail.
  */
 describe('notification service: sending an email', () => {
   let service: NotificationServiceFixture;
@@ -61,6 +62,20 @@ describe('notification service: sending an email', () => {
   async function sentEventsOf(notificationId: string): Promise<number> {
     const sent = await service.outbox('notification.sent');
     return sent.filter((row) => row.envelope.payload.notificationId === notificationId).length;
+  }
+
+  /** Failed tries at marking a sent email SENT, so far. */
+  async function failedSentMarks(): Promise<number> {
+    return (await scrapeMetric(service.instance.url, 'notification_sent_mark_failures_total')) ?? 0;
+  }
+
+  /** Deliveries of `notification.deliveries` the consumer handed back for a retry, so far. */
+  async function retriedDeliveries(): Promise<number> {
+    const retried = await scrapeMetric(service.instance.url, 'messaging_consumed_total', {
+      queue: 'notification.deliveries',
+      outcome: 'retried',
+    });
+    return retried ?? 0;
   }
 
   it('carries a Message-ID made of the notification id and the sender domain', async () => {
@@ -132,24 +147,59 @@ describe('notification service: sending an email', () => {
     expect(await sentEventsOf(email.id)).toBe(1);
   });
 
-  it('sends again at most once, with the same Message-ID, when the SENT mark is lost', async () => {
+  it('sends once when the database goes away between the acceptance and the SENT mark', async () => {
     const person = await service.registerPerson('CUSTOMER');
     const proxy = service.databaseProxy!;
+    const marksFailedBefore = await failedSentMarks();
     const held = service.smtp.holdNext();
-    const created = await aTicketFor(person, 'Cut off mid-send');
+    const created = await aTicketFor(person, 'Briefly cut off');
 
-    // The server has the mail; the database goes away before its acceptance is recorded.
+    // The server has the mail; the database goes away before its acceptance is recorded,
+    // and stays away across more than one try at recording it.
     await held.received;
     proxy.cut();
     held.release();
-    await service.smtp.waitForMail(
-      (m) => m.to.includes(person.email) && m.subject.includes('Cut off mid-send'),
-      'the mail accepted while the database is away',
-    );
+    await waitFor(async () => (await failedSentMarks()) >= marksFailedBefore + 2, {
+      description: 'two failed tries at marking the email SENT',
+    });
     proxy.restore();
 
-    // Once the lease of the lost attempt is over, the email is due again.
+    const email = await waitFor(
+      async () => {
+        const row = await theEmailOf(created.id);
+        return row.status === 'SENT' && row;
+      },
+      { description: 'the email marked SENT once the database is back' },
+    );
+    expect(email.attempts).toBe(1);
+    expect(
+      service.smtp.mailsTo(person.email).filter((m) => m.subject.includes('Briefly cut off')),
+    ).toHaveLength(1);
+    expect(await sentEventsOf(email.id)).toBe(1);
+  });
+
+  it('sends again, with the same Message-ID, only once the lease ran out without the SENT mark', async () => {
+    const person = await service.registerPerson('CUSTOMER');
+    const proxy = service.databaseProxy!;
+    const marksFailedBefore = await failedSentMarks();
+    const retriedBefore = await retriedDeliveries();
+    const held = service.smtp.holdNext();
+    const created = await aTicketFor(person, 'Cut off mid-send');
+
+    await held.received;
+    proxy.cut();
+    held.release();
+    await waitFor(async () => (await failedSentMarks()) > marksFailedBefore, {
+      description: 'a failed try at marking the email SENT',
+    });
+    // The lease runs out with the database still away: the sender gives up its mark, and
+    // the delivery fails, to be retried.
     service.clock.advance(HOUR_MS);
+    await waitFor(async () => (await retriedDeliveries()) > retriedBefore, {
+      description: 'the delivery handed back once the mark was given up',
+    });
+    proxy.restore();
+
     const email = await waitFor(
       async () => {
         await service.release();
@@ -162,10 +212,11 @@ describe('notification service: sending an email', () => {
     const copies = service.smtp
       .mailsTo(person.email)
       .filter((m) => m.subject.includes('Cut off mid-send'));
-    expect(copies.length).toBeLessThanOrEqual(2);
-    expect(copies.map((m) => m.headers['message-id'])).toEqual(
-      copies.map(() => messageIdOf(email.id)),
-    );
+    expect(copies.map((m) => m.headers['message-id'])).toEqual([
+      messageIdOf(email.id),
+      messageIdOf(email.id),
+    ]);
+    expect(email.attempts).toBe(2);
     expect(await sentEventsOf(email.id)).toBe(1);
   });
 });

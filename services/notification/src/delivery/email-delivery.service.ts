@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, Clock, LOGGER, Logger } from '@servicedesk/platform';
-import { Tx, UnitOfWork } from '@servicedesk/messaging';
+import { BackoffPolicy, Tx, UnitOfWork, backoffDelayMs } from '@servicedesk/messaging';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../config';
 import type { Notification } from '../inbox/notification';
 import { NotificationRepository } from '../inbox/notification.repository';
@@ -24,6 +25,9 @@ export type AttemptResult =
   | { outcome: 'retry'; failure: SmtpFailure }
   | { outcome: 'failed'; failure: SmtpFailure };
 
+/** Tries at marking a sent email SENT: short steps, the lease they must fit in is short too. */
+const SENT_MARK_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 1000, jitter: 0.2 };
+
 /** Recorded for an attempt whose claim took so long to commit that a send would outlive it. */
 const CLAIMED_TOO_LATE: SmtpFailure = {
   transient: true,
@@ -38,10 +42,11 @@ const CLAIMED_TOO_LATE: SmtpFailure = {
  *    a conversation can take (`email-lease.ts`), so no one else sends it meanwhile;
  * 2. the mail goes out, its Message-ID derived from the notification;
  * 3. a second short transaction marks it SENT and emits `notification.sent`, or records the
- *    failure, if the claim is still its own.
+ *    failure, if the claim is still its own. Once the server has the mail, this is retried
+ *    while the lease lasts: a database away for a moment costs no second copy.
  *
- * A sender that dies between 2 and 3 leaves the lease to expire; the email is then due again
- * and sent again, with the same Message-ID.
+ * A sender that dies between 2 and 3, or whose database stays away past the lease, leaves
+ * the lease to expire; the email is then due again and sent again, with the same Message-ID.
  * Must be called outside any transaction of the caller's (it commits its own).
  */
 @Injectable()
@@ -73,7 +78,7 @@ export class EmailDelivery {
         separate: true,
       });
     }
-    return this.unitOfWork.run((tx) => this.recordSent(tx, email), { separate: true });
+    return this.recordSentWithinLease(email, lease);
   }
 
   async emitSent(tx: Tx, notification: Notification): Promise<void> {
@@ -106,14 +111,48 @@ export class EmailDelivery {
     }
   }
 
+  /**
+   * Marks the email SENT, trying again with a short backoff while a try can still end within
+   * the lease; past that the error is the caller's, and the email will be sent again.
+   */
+  private async recordSentWithinLease(
+    email: Notification,
+    lease: EmailLease,
+  ): Promise<AttemptResult> {
+    const log = { notificationId: email.id, type: email.type, attempts: email.attempts };
+    for (let tries = 1; ; tries += 1) {
+      try {
+        return await this.unitOfWork.run((tx) => this.recordSent(tx, email), { separate: true });
+      } catch (error) {
+        this.metrics.recordSentMarkFailure();
+        const delayMs = backoffDelayMs(tries, SENT_MARK_BACKOFF);
+        if (!lease.mayRecord(new Date(this.clock.now().getTime() + delayMs))) {
+          this.logger.error(
+            { ...log, err: error, tries, leaseUntil: lease.until },
+            'email sent, but not marked SENT within its lease: it will be sent again (same Message-ID)',
+          );
+          throw error;
+        }
+        if (tries === 1) {
+          this.logger.warn(
+            { ...log, err: error, leaseUntil: lease.until },
+            'email sent, but marking it SENT failed; trying again while its lease lasts',
+          );
+        }
+        await sleep(delayMs);
+      }
+    }
+  }
+
   private async recordSent(tx: Tx, email: Notification): Promise<AttemptResult> {
     if (await this.notifications.settleSent(tx.manager, email, this.clock.now())) {
       await this.emitSent(tx, email);
       this.metrics.record('EMAIL', 'sent');
     } else {
+      // An earlier try of this claim may also have committed without hearing back.
       this.logger.warn(
         { notificationId: email.id, type: email.type, attempts: email.attempts },
-        'email sent, but its claim had lapsed or it was erased meanwhile: not recorded again',
+        'email sent, but its claim was no longer its own (lapsed, erased, or already recorded): not recorded again',
       );
     }
     return { outcome: 'sent' };

@@ -17,7 +17,7 @@ export interface EmailLeaseTimes {
 /**
  * A lease counts from the clock reading taken just before the claim:
  *
- *     claim ─≤ send─▶ send starts ─≤ send─▶ send over ─ outcome recorded, retried ─▶ end − margin ─ margin ─▶ end
+ *     claim ─≤ sendMs─▶ send starts ─≤ sendMs─▶ send over ─ outcome recorded ─▶ end − margin ─▶ end
  *
  * - a send starts within `sendMs` of the claim (a claim slower than that to commit gives up
  *   its attempt) and is aborted `sendMs` after it started, so every conversation is over by

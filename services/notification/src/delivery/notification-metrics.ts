@@ -6,10 +6,11 @@ import type { NotificationChannel } from '../rules/categories';
 /** sent: delivered; retry: a transient failure, tried again later; failed: given up. */
 export type DeliveryOutcome = 'sent' | 'retry' | 'failed';
 
-/** `notifications_total{channel,outcome}` on the app's registry. */
+/** `notifications_total{channel,outcome}` and `notification_sent_mark_failures_total`. */
 @Injectable()
 export class NotificationMetrics {
   private readonly total: Counter<'channel' | 'outcome'>;
+  private readonly sentMarkFailures: Counter;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     this.total = singleMetric(
@@ -23,9 +24,24 @@ export class NotificationMetrics {
           registers: [registry],
         }),
     );
+    // The database failing right after a send: past the email's lease, it is sent again.
+    this.sentMarkFailures = singleMetric(
+      registry,
+      'notification_sent_mark_failures_total',
+      () =>
+        new Counter({
+          name: 'notification_sent_mark_failures_total',
+          help: 'Failed tries at marking an email SENT after the SMTP server accepted it (retried while its lease lasts)',
+          registers: [registry],
+        }),
+    );
   }
 
   record(channel: NotificationChannel, outcome: DeliveryOutcome, count = 1): void {
     if (count > 0) this.total.inc({ channel, outcome }, count);
+  }
+
+  recordSentMarkFailure(): void {
+    this.sentMarkFailures.inc();
   }
 }
