@@ -38,7 +38,7 @@ const notificationVariables = z.object({
       message: 'must be an address, alone or as `Name <user@domain>`',
     })
     .default('Servicedesk <no-reply@servicedesk.local>'),
-  /** Bound on each wait of an SMTP conversation; past it the attempt counts as a transient failure. */
+  /** Deadline of one whole SMTP conversation, past which it is a transient failure; sets the lease. */
   NOTIFICATION_SMTP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /** How often held or retried emails are looked for; 0 turns the timer off (on demand only). */
   NOTIFICATION_RELEASE_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
