@@ -96,7 +96,7 @@ async function benchmark(
     }),
     ports,
     // Their logs go to stderr, so stdout carries only the figures (and stays valid JSON).
-    stdio: ['ignore', 2, 2],
+    output: { stdout: process.stderr, stderr: process.stderr },
     say,
     onUnexpectedExit: (service, reason) =>
       fail(new Error(`${service} stopped unexpectedly (${reason})`)),

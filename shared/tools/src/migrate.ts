@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const stack = new ServiceStack({
     env: stackEnvironment(ports),
     ports,
-    stdio: 'inherit',
+    output: { stdout: process.stdout, stderr: process.stderr },
     say,
     onUnexpectedExit: () => undefined,
   });

@@ -1,6 +1,10 @@
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { z } from 'zod';
+
+/** The processes `npm start` runs, and how to read what they say when they stop. */
 
 /** A process `npm start` runs. */
 export interface ProcessSpec {
@@ -39,3 +43,53 @@ export const GATEWAY_PROCESS: ProcessSpec = {
 };
 
 export const ALL_PROCESSES: readonly ProcessSpec[] = [...SUBGRAPH_PROCESSES, GATEWAY_PROCESS];
+
+/** Where the processes' output goes. */
+export interface ProcessOutput {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** The message of a JSON log line at level fatal — what a process says as it gives up. */
+export function fatalMessageOf(line: string): string | undefined {
+  if (!line.startsWith('{') || !line.includes('"fatal"')) return undefined;
+  try {
+    const entry = JSON.parse(line) as { level?: unknown; msg?: unknown };
+    return entry.level === 'fatal' && typeof entry.msg === 'string' ? entry.msg : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Passes a process's output on unchanged, reading it on the way for the last fatal line, so
+ * that its supervisor can say why it stopped.
+ */
+export function watchOutput(
+  child: ChildProcess,
+  output: ProcessOutput,
+): { lastFatal(): string | undefined } {
+  let lastFatal: string | undefined;
+  const watch = (stream: Readable | null, destination: NodeJS.WritableStream) => {
+    let partial = '';
+    stream?.on('data', (chunk: Buffer) => {
+      destination.write(chunk);
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) lastFatal = fatalMessageOf(line) ?? lastFatal;
+    });
+  };
+  watch(child.stdout, output.stdout);
+  watch(child.stderr, output.stderr);
+  return { lastFatal: () => lastFatal };
+}
+
+/** How a process ended, e.g. `exited with code 1 (its last fatal line: "…")`. */
+export function describeExit(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  lastFatal: string | undefined,
+): string {
+  const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+  return lastFatal ? `${how} (its last fatal line: "${lastFatal}")` : how;
+}

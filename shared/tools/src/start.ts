@@ -1,4 +1,4 @@
-import { ChildProcess, spawn, StdioOptions } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { redactUrl } from '@servicedesk/platform';
 import { childEnvironment, configuredPorts, loadToolsConfig } from './config';
@@ -7,9 +7,12 @@ import { MailCatcher, smtpReachable, startMailCatcher } from './mail-catcher';
 import {
   ALL_PROCESSES,
   GATEWAY_PROCESS,
+  ProcessOutput,
   ProcessSpec,
   REPOSITORY_ROOT,
   SUBGRAPH_PROCESSES,
+  describeExit,
+  watchOutput,
 } from './processes';
 
 /**
@@ -50,17 +53,35 @@ export function stackEnvironment(
 export interface ServiceStackOptions {
   env: NodeJS.ProcessEnv;
   ports: ReadonlyMap<string, number>;
-  /** Where the processes' own output goes ('inherit' for `npm start`). */
-  stdio: StdioOptions;
+  /** Where the processes' own output goes (the supervisor's stdout and stderr for `npm start`). */
+  output: ProcessOutput;
   say(line: string): void;
-  /** A process stopped although nobody asked it to. */
+  /**
+   * A process stopped although nobody asked it to, while the stack started or later; the
+   * stack stops the others (and a `start()` under way rejects with a `ProcessExitError`).
+   */
   onUnexpectedExit(name: string, reason: string): void;
+  /** Node's arguments to run `file` (`main.js`, `migrate.js`) of a process; its build by default. */
+  command?(spec: ProcessSpec, file: string): string[];
+}
+
+/** A process of the stack stopped on its own; `reason` says how, with its last fatal line. */
+export class ProcessExitError extends Error {
+  constructor(
+    readonly process: string,
+    readonly reason: string,
+  ) {
+    super(`${process} ${reason}`);
+    this.name = 'ProcessExitError';
+  }
 }
 
 /** Every process of the platform: migrated and started in order, stopped together. */
 export class ServiceStack {
   private readonly children = new Map<string, ChildProcess>();
-  private stopping = false;
+  private stopping: Promise<void> | undefined;
+  /** The first process that stopped on its own, which brought the stack down. */
+  private failure: ProcessExitError | undefined;
 
   constructor(private readonly options: ServiceStackOptions) {}
 
@@ -72,7 +93,10 @@ export class ServiceStack {
     }
   }
 
-  /** Runs the migrations, starts the subgraphs, waits until each is ready, then the gateway. */
+  /**
+   * Runs the migrations, starts the subgraphs, waits until each is ready, then the gateway.
+   * If a process stops meanwhile, rejects with a `ProcessExitError` once the others stopped.
+   */
   async start(): Promise<void> {
     const { ports } = this.options;
     await this.migrate();
@@ -85,14 +109,15 @@ export class ServiceStack {
   }
 
   /** Sends SIGTERM to every running process and waits until each has exited. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    const exits = [...this.children.values()].map(
-      (child) =>
-        new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r()))),
-    );
-    for (const child of this.children.values()) child.kill('SIGTERM');
-    await Promise.all(exits);
+  stop(): Promise<void> {
+    this.stopping ??= Promise.all(
+      [...this.children].map(([name, child]) => {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        return exited.then(() => this.options.say(`${name} stopped`));
+      }),
+    ).then(() => undefined);
+    return this.stopping;
   }
 
   /** Last resort when this process exits without `stop()`: no process outlives its supervisor. */
@@ -100,35 +125,47 @@ export class ServiceStack {
     for (const child of this.children.values()) child.kill('SIGTERM');
   }
 
+  private spawn(spec: ProcessSpec, file: string, detached: boolean) {
+    const args = this.options.command?.(spec, file) ?? [entry(spec, file)];
+    const child = spawn(process.execPath, args, {
+      env: this.options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached,
+    });
+    return { child, output: watchOutput(child, this.options.output) };
+  }
+
   private runToCompletion(spec: ProcessSpec, file: string): Promise<void> {
     return new Promise((resolvePromise, reject) => {
-      const child = spawn(process.execPath, [entry(spec, file)], {
-        env: this.options.env,
-        stdio: this.options.stdio,
-      });
+      const { child, output } = this.spawn(spec, file, false);
       child.on('error', reject);
-      child.on('exit', (code) =>
+      child.on('exit', (code, signal) =>
         code === 0
           ? resolvePromise()
-          : reject(new Error(`${spec.name}: ${file} exited with code ${code}`)),
+          : reject(
+              new Error(`${spec.name}: ${file} ${describeExit(code, signal, output.lastFatal())}`),
+            ),
       );
     });
   }
 
   private startProcess(spec: ProcessSpec): void {
+    if (this.failure) throw this.failure;
     // Stopped while a migration ran: starting more would leave processes nobody stops.
     if (this.stopping) throw new Error(`stopped before ${spec.name} was started`);
-    const child = spawn(process.execPath, [entry(spec, 'main.js')], {
-      env: this.options.env,
-      stdio: this.options.stdio,
-      // Its own process group: a Ctrl-C in the terminal reaches only this supervisor, which
-      // then stops each process once (a second signal would make it exit without draining).
-      detached: true,
-    });
+    // Its own process group: a Ctrl-C in the terminal reaches only this supervisor, which
+    // then stops each process once (a second signal would make it exit without draining).
+    const { child, output } = this.spawn(spec, 'main.js', true);
     this.children.set(spec.name, child);
     child.on('exit', (code, signal) => {
       this.children.delete(spec.name);
-      if (!this.stopping) this.options.onUnexpectedExit(spec.name, signal ?? `exit code ${code}`);
+      if (this.stopping) return;
+      this.failure = new ProcessExitError(
+        spec.name,
+        describeExit(code, signal, output.lastFatal()),
+      );
+      this.options.onUnexpectedExit(spec.name, this.failure.reason);
+      void this.stop();
     });
   }
 
@@ -136,7 +173,11 @@ export class ServiceStack {
     const url = `http://127.0.0.1:${port}/health/ready`;
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (Date.now() < deadline) {
-      if (!this.children.has(spec.name)) throw new Error(`${spec.name} exited before it was ready`);
+      if (this.failure) {
+        await this.stopping;
+        throw this.failure;
+      }
+      if (this.stopping) throw new Error(`stopped before ${spec.name} was ready`);
       try {
         const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
         if (response.ok) return;
@@ -193,10 +234,10 @@ async function main(): Promise<void> {
   stack = new ServiceStack({
     env: stackEnvironment(ports),
     ports,
-    stdio: 'inherit',
+    output: { stdout: process.stdout, stderr: process.stderr },
     say,
     onUnexpectedExit: (name, reason) => {
-      say(`${name} stopped unexpectedly (${reason}); stopping the rest`);
+      say(`${name} ${reason}; stopping the others`);
       void stopAll(1);
     },
   });
@@ -209,7 +250,8 @@ if (require.main === module) {
   process.on('SIGTERM', () => void stopAll(0));
   process.on('exit', () => stack?.signalRemaining());
   main().catch((error: Error) => {
-    say(`could not start: ${error.message}`);
+    // A process that stopped has been reported already, as it stopped.
+    if (!(error instanceof ProcessExitError)) say(`could not start: ${error.message}`);
     void stopAll(1);
   });
 }

@@ -1,0 +1,172 @@
+import {
+  TestResource,
+  createTcpProxy,
+  createTestDatabase,
+  createTestVhost,
+  waitFor,
+} from '@servicedesk/testing';
+import { freePorts } from '../src/bench-infrastructure';
+import { ALL_PROCESSES, ProcessSpec, SUBGRAPH_PROCESSES } from '../src/processes';
+import { ServiceStack, stackEnvironment, stackPorts } from '../src/start';
+import {
+  discardedOutput,
+  occupiedPort,
+  sourceCommand,
+  startFromSource,
+} from './support/source-processes';
+
+/**
+ * Each process of the platform run as `npm start` runs it, from its own `main`: one that
+ * cannot start (port taken, PostgreSQL or RabbitMQ not answering in time) exits 1 with one
+ * fatal line naming what failed, instead of staying up half-started.
+ */
+
+/** Long enough for a process to load its code and start; short of a hang. */
+const EXIT_BOUND_MS = 20_000;
+/** Short start-up bound, so that giving up on a dependency is quick to watch. */
+const STARTUP_TIMEOUT_MS = 1500;
+
+describe('a process that cannot start', () => {
+  let database: TestResource;
+  let vhost: TestResource;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    vhost = await createTestVhost();
+    // Migrated, so that a subgraph gets as far as its relay and consumers before it listens.
+    await new ServiceStack({
+      env: stackEnvironment(
+        stackPorts((spec) => spec.defaultPort),
+        {
+          DATABASE_URL: database.url,
+          RABBITMQ_URL: vhost.url,
+        },
+      ),
+      ports: new Map(),
+      output: discardedOutput(),
+      say: () => undefined,
+      onUnexpectedExit: () => undefined,
+      command: sourceCommand,
+    }).migrate();
+  }, 60_000);
+
+  afterAll(async () => {
+    await vhost?.drop();
+    await database?.drop();
+  });
+
+  function environment(spec: ProcessSpec, extra: Record<string, string>): Record<string, string> {
+    return {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: database.url,
+      RABBITMQ_URL: vhost.url,
+      STARTUP_TIMEOUT_MS: String(STARTUP_TIMEOUT_MS),
+      [spec.portVariable]: '0',
+      ...extra,
+    };
+  }
+
+  it.each(ALL_PROCESSES.map((spec) => [spec.name, spec] as const))(
+    '%s exits 1 naming its port when another program holds it',
+    async (name, spec) => {
+      const holder = await occupiedPort();
+      try {
+        const service = startFromSource(
+          spec,
+          environment(spec, { [spec.portVariable]: String(holder.port) }),
+        );
+        const outcome = await service.exitWithin(EXIT_BOUND_MS);
+
+        expect(outcome).toMatchObject({ code: 1 });
+        expect(service.fatalMessages()).toEqual([
+          `${name} could not start: port ${holder.port} is already in use`,
+        ]);
+      } finally {
+        await holder.release();
+      }
+    },
+  );
+
+  it('stops the consumers, relay and pool it had started before it exits', async () => {
+    const spec = SUBGRAPH_PROCESSES.find((subgraph) => subgraph.name === 'ticket')!;
+    const holder = await occupiedPort();
+    try {
+      const service = startFromSource(
+        spec,
+        environment(spec, { [spec.portVariable]: String(holder.port) }),
+      );
+      expect(await service.exitWithin(EXIT_BOUND_MS)).toMatchObject({ code: 1 });
+
+      const messages = service.lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+      const failedAt = messages.indexOf(
+        `ticket could not start: port ${holder.port} is already in use`,
+      );
+      const started = messages.indexOf('connected to the broker');
+      expect(started).toBeGreaterThanOrEqual(0);
+      expect(messages.slice(failedAt)).toEqual(
+        expect.arrayContaining([
+          'shutdown: application hooks done',
+          'shutdown: database pool closed',
+          'shutdown: complete',
+        ]),
+      );
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it.each(SUBGRAPH_PROCESSES.map((spec) => [spec.name, spec] as const))(
+    '%s retries PostgreSQL and RabbitMQ for STARTUP_TIMEOUT_MS, then exits 1 naming both',
+    async (name, spec) => {
+      const [databasePort, brokerPort] = await freePorts(2);
+      const service = startFromSource(
+        spec,
+        environment(spec, {
+          DATABASE_URL: `postgres://postgres@127.0.0.1:${databasePort}/servicedesk`,
+          RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${brokerPort}`,
+        }),
+      );
+      const outcome = await service.exitWithin(EXIT_BOUND_MS);
+
+      expect(outcome).toMatchObject({ code: 1 });
+      expect(outcome!.elapsedMs).toBeGreaterThanOrEqual(STARTUP_TIMEOUT_MS);
+      expect(service.fatalMessages()).toEqual([
+        `${name} could not start: ` +
+          `PostgreSQL at 127.0.0.1:${databasePort}/servicedesk is not reachable: connect ECONNREFUSED 127.0.0.1:${databasePort} (retried for 1.5 s, STARTUP_TIMEOUT_MS); ` +
+          `RabbitMQ at amqp://guest:***@127.0.0.1:${brokerPort} is not reachable: connect ECONNREFUSED 127.0.0.1:${brokerPort} (retried for 1.5 s, STARTUP_TIMEOUT_MS)`,
+      ]);
+    },
+  );
+
+  it('waits for a database that comes up within STARTUP_TIMEOUT_MS, then starts', async () => {
+    const spec = SUBGRAPH_PROCESSES.find((subgraph) => subgraph.name === 'audit')!;
+    const target = new URL(database.url);
+    const proxy = await createTcpProxy(target.hostname, Number(target.port || 5432));
+    const [port] = await freePorts(1);
+    // The database is not up yet: its address refuses connections.
+    proxy.cut();
+    const service = startFromSource(
+      spec,
+      environment(spec, {
+        DATABASE_URL: proxy.urlFor(database.url),
+        STARTUP_TIMEOUT_MS: '20000',
+        [spec.portVariable]: String(port),
+      }),
+    );
+    try {
+      await service.printed((line) => line.includes('is not reachable yet; retrying'));
+      proxy.restore();
+
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok, {
+        timeoutMs: EXIT_BOUND_MS,
+        description: 'the audit service to be ready',
+      });
+      expect(service.fatalMessages()).toEqual([]);
+    } finally {
+      service.kill('SIGTERM');
+      await service.exitWithin(EXIT_BOUND_MS);
+      await proxy.close();
+    }
+  });
+});
