@@ -21,9 +21,6 @@ const STOP_AFTER_FAILURE_TIMEOUT_MS = 10_000;
 export function describeStartFailure(error: unknown): string {
   const { code, port } = (error ?? {}) as { code?: unknown; port?: unknown };
   if (code === 'EADDRINUSE' && port !== undefined) return `port ${port} is already in use`;
-  if (code === 'EACCES' && port !== undefined) {
-    return `port ${port} may not be opened by this user (EACCES)`;
-  }
   return reasonOf(error);
 }
 
