@@ -1,6 +1,6 @@
-import { connect } from 'amqplib';
 import { Client } from 'pg';
-import { redactUrl } from '@servicedesk/platform';
+import { brokerDependency } from '@servicedesk/messaging';
+import { reasonOf, redactUrl } from '@servicedesk/platform';
 
 /**
  * Makes sure PostgreSQL answers and the configured database exists (creating it on a
@@ -30,14 +30,16 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   }
 }
 
-/** Makes sure RabbitMQ accepts a connection, or explains how to start it. */
+/** Bounds the broker check: an address that never answers fails it instead of hanging. */
+const BROKER_CHECK_TIMEOUT_MS = 5000;
+
+/** Makes sure RabbitMQ accepts a connection (the services' own start-up check), or explains how to start it. */
 export async function ensureBroker(rabbitmqUrl: string): Promise<void> {
   try {
-    const connection = await connect(rabbitmqUrl);
-    await connection.close();
+    await brokerDependency(rabbitmqUrl).probe(BROKER_CHECK_TIMEOUT_MS);
   } catch (error) {
     throw new Error(
-      `RabbitMQ is not reachable at ${redactUrl(rabbitmqUrl)} (${(error as Error).message}).\n` +
+      `RabbitMQ is not reachable at ${redactUrl(rabbitmqUrl)} (${reasonOf(error)}).\n` +
         '  Start it, e.g. `rabbitmq-server -detached`, or point RABBITMQ_URL at a running broker.',
     );
   }
