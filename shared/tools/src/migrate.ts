@@ -1,10 +1,3 @@
-import { z } from 'zod';
-import {
-  configuredConsumerOptions,
-  consumerOptions,
-  migratePlatformTopology,
-} from '@servicedesk/messaging';
-import { baseConfigShape, loadConfig } from '@servicedesk/platform';
 import { loadToolsConfig } from './config';
 import { ensureDatabase } from './infrastructure-check';
 import { ServiceStack, stackEnvironment, stackPorts } from './start';
@@ -14,15 +7,6 @@ import { ServiceStack, stackEnvironment, stackPorts } from './start';
  * and declares the broker topology (migrating queues of older versions), without starting
  * anything (what a deployment runs before rolling out new code, with the consumers stopped).
  */
-
-/** The consumer variables the topology depends on, read as the services read them. */
-const topologyConfigSchema = z.object({
-  CONSUMER_PREFETCH: baseConfigShape.CONSUMER_PREFETCH,
-  CONSUMER_MAX_ATTEMPTS: baseConfigShape.CONSUMER_MAX_ATTEMPTS,
-  CONSUMER_RETRY_BASE_MS: baseConfigShape.CONSUMER_RETRY_BASE_MS,
-  CONSUMER_RETRY_MAX_MS: baseConfigShape.CONSUMER_RETRY_MAX_MS,
-  CONSUMER_DELIVERY_LIMIT: baseConfigShape.CONSUMER_DELIVERY_LIMIT,
-});
 
 async function main(): Promise<void> {
   const config = loadToolsConfig();
@@ -37,12 +21,6 @@ async function main(): Promise<void> {
     onUnexpectedExit: () => undefined,
   });
   await stack.migrate();
-  say('every schema is up to date');
-  const options = consumerOptions(configuredConsumerOptions(loadConfig(topologyConfigSchema)));
-  const migrated = await migratePlatformTopology(config.RABBITMQ_URL, options, say);
-  say(
-    `every queue and binding is declared${migrated.length > 0 ? ` (${migrated.length} queue(s) migrated)` : ''}`,
-  );
 }
 
 main().catch((error: Error) => {

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { redactUrl } from '@servicedesk/platform';
+import { declareBrokerTopology } from './broker-topology';
 import { childEnvironment, configuredPorts, loadToolsConfig } from './config';
 import { ensureBroker, ensureDatabase } from './infrastructure-check';
 import { MailCatcher, smtpReachable, startMailCatcher } from './mail-catcher';
@@ -16,8 +17,8 @@ import {
 } from './processes';
 
 /**
- * `npm start`: checks PostgreSQL and RabbitMQ, runs every service's migrations, starts
- * the subgraphs, waits until each is ready, then starts the gateway and prints its URL.
+ * `npm start`: checks PostgreSQL and RabbitMQ, runs every service's migrations, declares the
+ * broker topology, starts the subgraphs, waits until each is ready, then starts the gateway and prints its URL.
  * Ctrl-C (or SIGTERM) stops everything gracefully. The benchmark drives the same
  * `ServiceStack` against its own database, vhost and ports.
  */
@@ -85,12 +86,18 @@ export class ServiceStack {
 
   constructor(private readonly options: ServiceStackOptions) {}
 
-  /** Brings every service's schema up to date, one service after the other. */
+  /**
+   * Brings every service's schema up to date, one service after the other, then the broker's
+   * topology: queues of older versions are migrated now, while nothing consumes them, where a
+   * service would refuse to start on them.
+   */
   async migrate(): Promise<void> {
     for (const spec of SUBGRAPH_PROCESSES) {
       this.options.say(`migrating ${spec.name}`);
       await this.runToCompletion(spec, 'migrate.js');
     }
+    this.options.say('every schema is up to date');
+    await declareBrokerTopology(this.options.env, this.options.say);
   }
 
   /**

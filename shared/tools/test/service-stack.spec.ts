@@ -1,3 +1,4 @@
+import { connect } from 'amqplib';
 import { TestResource, createTestDatabase, createTestVhost } from '@servicedesk/testing';
 import { freePorts } from '../src/bench-infrastructure';
 import { ALL_PROCESSES, GATEWAY_PROCESS, SUBGRAPH_PROCESSES } from '../src/processes';
@@ -5,21 +6,103 @@ import { ProcessExitError, ServiceStack, stackEnvironment } from '../src/start';
 import { discardedOutput, occupiedPort, sourceCommand } from './support/source-processes';
 
 /**
- * `npm start`'s supervisor, running every process from its sources: when one of them stops
- * on its own, it says which and why, and stops the others.
+ * `npm start`'s supervisor, running every process from its sources: it brings the broker to
+ * the planned topology before the services start, and when one of them stops on its own, it
+ * says which and why, and stops the others.
  */
-describe('the service stack, when one of its processes cannot start', () => {
-  let database: TestResource;
+
+let database: TestResource;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+
+afterAll(async () => {
+  await database?.drop();
+});
+
+/** A stack of every process from its sources on `ports`, against the broker at `rabbitmqUrl`. */
+function stackOn(ports: ReadonlyMap<string, number>, rabbitmqUrl: string) {
+  const said: string[] = [];
+  const unexpectedExits: Array<[string, string]> = [];
+  const stack = new ServiceStack({
+    env: stackEnvironment(ports, {
+      NODE_ENV: 'test',
+      DATABASE_URL: database.url,
+      RABBITMQ_URL: rabbitmqUrl,
+    }),
+    ports,
+    output: discardedOutput(),
+    say: (line) => said.push(line),
+    onUnexpectedExit: (name, reason) => unexpectedExits.push([name, reason]),
+    command: sourceCommand,
+  });
+  return { stack, said, unexpectedExits };
+}
+
+describe('the service stack, on a broker left with queues of an older version', () => {
   let vhost: TestResource;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     vhost = await createTestVhost();
   });
 
   afterAll(async () => {
     await vhost?.drop();
-    await database?.drop();
+  });
+
+  /** Queues as versions before quorum queues declared them, `parked` messages in the last. */
+  async function declareClassicQueues(queues: readonly string[], parked: number): Promise<void> {
+    const connection = await connect(vhost.url);
+    try {
+      const channel = await connection.createConfirmChannel();
+      for (const queue of queues) await channel.assertQueue(queue, { durable: true });
+      for (let n = 0; n < parked; n++) {
+        channel.sendToQueue(queues[queues.length - 1], Buffer.from('{}'), { persistent: true });
+      }
+      await channel.waitForConfirms();
+    } finally {
+      await connection.close();
+    }
+  }
+
+  it('migrates them before the services start, so that every service starts', async () => {
+    await declareClassicQueues(
+      ['audit.events', 'notification.deliveries', 'notification.deliveries.dlq'],
+      1,
+    );
+    const free = await freePorts(ALL_PROCESSES.length);
+    const { stack, said, unexpectedExits } = stackOn(
+      new Map(ALL_PROCESSES.map((spec) => [spec.name, free.pop()!])),
+      vhost.url,
+    );
+    try {
+      await stack.start();
+
+      expect(unexpectedExits).toEqual([]);
+      expect(said).toEqual(
+        expect.arrayContaining([
+          'audit.events: redeclared as planned, 0 message(s) kept',
+          'notification.deliveries.dlq: redeclared as planned, 1 message(s) kept',
+          'notification.deliveries: redeclared as planned, 0 message(s) kept',
+          'every queue and binding is declared (3 queue(s) migrated)',
+        ]),
+      );
+    } finally {
+      await stack.stop();
+    }
+  });
+});
+
+describe('the service stack, when one of its processes cannot start', () => {
+  let vhost: TestResource;
+
+  beforeAll(async () => {
+    vhost = await createTestVhost();
+  });
+
+  afterAll(async () => {
+    await vhost?.drop();
   });
 
   /** A stack on free ports, but for `blocked`, whose port another program holds. */
@@ -29,21 +112,7 @@ describe('the service stack, when one of its processes cannot start', () => {
     const ports = new Map(
       ALL_PROCESSES.map((spec) => [spec.name, spec.name === blocked ? holder.port : free.pop()!]),
     );
-    const said: string[] = [];
-    const unexpectedExits: Array<[string, string]> = [];
-    const stack = new ServiceStack({
-      env: stackEnvironment(ports, {
-        NODE_ENV: 'test',
-        DATABASE_URL: database.url,
-        RABBITMQ_URL: vhost.url,
-      }),
-      ports,
-      output: discardedOutput(),
-      say: (line) => said.push(line),
-      onUnexpectedExit: (name, reason) => unexpectedExits.push([name, reason]),
-      command: sourceCommand,
-    });
-    return { stack, holder, ports, said, unexpectedExits };
+    return { ...stackOn(ports, vhost.url), holder, ports };
   }
 
   it('names a subgraph whose port is taken, with its fatal line, and stops the other subgraphs', async () => {
