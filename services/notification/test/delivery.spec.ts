@@ -131,6 +131,8 @@ describe('notification service: email delivery', () => {
       (m) => m.to.includes(person.email) && m.subject.includes(title),
       'the retried mail',
     );
+    // The SENT mark follows the server's acceptance.
+    await service.waitForProcessed(created.id);
     expect(mailsAbout(person, title)).toHaveLength(1);
     expect(emailOf(await service.notificationsOf(created.id))).toMatchObject({
       status: 'SENT',
