@@ -1,4 +1,4 @@
-import type { EventEnvelope, EventType } from '@servicedesk/contracts';
+import { SUBSCRIPTIONS, type EventEnvelope, type EventType } from '@servicedesk/contracts';
 import type { NotificationCategory } from './categories';
 
 /** Why a person hears of an event; templates word the message for it. */
@@ -85,21 +85,15 @@ export const NOTIFICATION_RULES: { [T in NotifiableEventType]: Rule<T> } = {
   ],
 };
 
-export const NOTIFIABLE_EVENTS = [
-  'user.registered',
-  'user.role_changed',
-  'ticket.created',
-  'ticket.assigned',
-  'ticket.status_changed',
-  'ticket.commented',
-  'ticket.sla_breached',
-  'appointment.booked',
-  'appointment.rescheduled',
-  'appointment.cancelled',
-  'appointment.completed',
-  'appointment.no_show',
-  'appointment.reminder_due',
-] as const satisfies readonly EventType[];
+type DeliveryEventType = (typeof SUBSCRIPTIONS)['notification.deliveries'][number];
+
+/**
+ * What the deliveries queue receives, less `user.erased` (which forgets a person instead of
+ * telling anyone): the registry is the one list of what reaches this service.
+ */
+export const NOTIFIABLE_EVENTS = SUBSCRIPTIONS['notification.deliveries'].filter(
+  (type): type is Exclude<DeliveryEventType, 'user.erased'> => type !== 'user.erased',
+);
 export type NotifiableEventType = (typeof NOTIFIABLE_EVENTS)[number];
 
 export function isNotifiable(event: EventEnvelope): event is EventEnvelope<NotifiableEventType> {
