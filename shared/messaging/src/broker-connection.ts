@@ -1,5 +1,5 @@
 import { ChannelModel, connect } from 'amqplib';
-import { Logger, StartupDependency, redactUrl } from '@servicedesk/platform';
+import { Logger, StartupDependency, reasonOf, redactUrl } from '@servicedesk/platform';
 import { BackoffPolicy, backoffDelayMs } from './backoff';
 import { describeError } from './errors';
 
@@ -163,6 +163,27 @@ export class BrokerConnection {
   }
 }
 
+/**
+ * What to fix when RabbitMQ at `url` refused a connection in a way waiting cannot cure (wrong
+ * credentials, a vhost that does not exist or is not the user's); undefined otherwise.
+ */
+export function brokerRefusal(error: unknown, url: string): string | undefined {
+  const reason = reasonOf(error);
+  if (/\b403 \(ACCESS-REFUSED\)/.test(reason)) {
+    return `${reason}; correct the user or password in RABBITMQ_URL`;
+  }
+  // The broker's 530 NOT_ALLOWED answer to opening the vhost, which amqplib reports only as
+  // the close it got instead of connection.open-ok.
+  if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(reason)) {
+    const vhost = decodeURIComponent(new URL(url).pathname.slice(1)) || '/';
+    return (
+      `vhost "${vhost}" not allowed (530 NOT_ALLOWED: it does not exist, or the user may not use it); ` +
+      `create it and grant the user access (\`rabbitmqctl add_vhost\`, \`rabbitmqctl set_permissions\`) or correct RABBITMQ_URL`
+    );
+  }
+  return undefined;
+}
+
 /** RabbitMQ at `url` as a start-up dependency: answers once a connection opens (closed again at once). */
 export function brokerDependency(url: string): StartupDependency {
   return {
@@ -174,5 +195,6 @@ export function brokerDependency(url: string): StartupDependency {
       });
       await model.close();
     },
+    refusal: (error) => brokerRefusal(error, url),
   };
 }

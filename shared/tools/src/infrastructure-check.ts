@@ -1,10 +1,11 @@
 import { Client } from 'pg';
 import { brokerDependency } from '@servicedesk/messaging';
-import { reasonOf, redactUrl } from '@servicedesk/platform';
+import { postgresRefusal, reasonOf, redactUrl } from '@servicedesk/platform';
 
 /**
  * Makes sure PostgreSQL answers and the configured database exists (creating it on a
- * fresh machine), or explains which server is missing and how to start it.
+ * fresh machine), or explains which server is missing and how to start it, or what to fix
+ * when it refuses these credentials.
  */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
   const target = new URL(databaseUrl);
@@ -15,8 +16,10 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   try {
     await client.connect();
   } catch (error) {
+    const refusal = postgresRefusal(error);
+    if (refusal) throw new Error(`PostgreSQL at ${redactUrl(databaseUrl)} refused: ${refusal}`);
     throw new Error(
-      `PostgreSQL is not reachable at ${redactUrl(databaseUrl)} (${(error as Error).message}).\n` +
+      `PostgreSQL is not reachable at ${redactUrl(databaseUrl)} (${reasonOf(error)}).\n` +
         '  Start it, e.g. `pg_ctlcluster --skip-systemctl-redirect 15 main start`, or point DATABASE_URL at a running server.',
     );
   }
@@ -33,11 +36,17 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
 /** Bounds the broker check: an address that never answers fails it instead of hanging. */
 const BROKER_CHECK_TIMEOUT_MS = 5000;
 
-/** Makes sure RabbitMQ accepts a connection (the services' own start-up check), or explains how to start it. */
+/**
+ * Makes sure RabbitMQ accepts a connection (the services' own start-up check), or explains
+ * how to start it, or what to fix when it refuses these credentials or this vhost.
+ */
 export async function ensureBroker(rabbitmqUrl: string): Promise<void> {
+  const broker = brokerDependency(rabbitmqUrl);
   try {
-    await brokerDependency(rabbitmqUrl).probe(BROKER_CHECK_TIMEOUT_MS);
+    await broker.probe(BROKER_CHECK_TIMEOUT_MS);
   } catch (error) {
+    const refusal = broker.refusal?.(error);
+    if (refusal) throw new Error(`RabbitMQ at ${redactUrl(rabbitmqUrl)} refused: ${refusal}`);
     throw new Error(
       `RabbitMQ is not reachable at ${redactUrl(rabbitmqUrl)} (${reasonOf(error)}).\n` +
         '  Start it, e.g. `rabbitmq-server -detached`, or point RABBITMQ_URL at a running broker.',

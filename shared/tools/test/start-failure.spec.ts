@@ -5,6 +5,7 @@ import {
   createTestVhost,
   waitFor,
 } from '@servicedesk/testing';
+import { redactUrl } from '@servicedesk/platform';
 import { freePorts } from '../src/bench-infrastructure';
 import { ALL_PROCESSES, ProcessSpec, SUBGRAPH_PROCESSES } from '../src/processes';
 import { ServiceStack, stackEnvironment, stackPorts } from '../src/start';
@@ -139,19 +140,69 @@ describe('a process that cannot start', () => {
     },
   );
 
+  /** A start-up bound the refusals below must not wait for: past EXIT_BOUND_MS. */
+  const LONG_STARTUP_TIMEOUT_MS = 3 * EXIT_BOUND_MS;
+  const audit = SUBGRAPH_PROCESSES.find((subgraph) => subgraph.name === 'audit')!;
+
+  /** `url` pointing at another database or vhost, `name`. */
+  function elsewhere(url: string, name: string): string {
+    const moved = new URL(url);
+    moved.pathname = `/${name}`;
+    return moved.toString();
+  }
+
+  it('exits 1 at once, saying what to fix, when its database does not exist', async () => {
+    const missing = `${new URL(database.url).pathname.slice(1)}_missing`;
+    const url = elsewhere(database.url, missing);
+    const service = startFromSource(
+      audit,
+      environment(audit, {
+        DATABASE_URL: url,
+        STARTUP_TIMEOUT_MS: String(LONG_STARTUP_TIMEOUT_MS),
+      }),
+    );
+    const outcome = await service.exitWithin(EXIT_BOUND_MS);
+
+    expect(outcome).toMatchObject({ code: 1 });
+    const { hostname, port } = new URL(url);
+    expect(service.fatalMessages()).toEqual([
+      `audit could not start: PostgreSQL at ${hostname}:${port || 5432}/${missing} refused this process: ` +
+        `database "${missing}" does not exist; create the database (\`npm run migrate\` does) or correct its name in DATABASE_URL (not retried)`,
+    ]);
+  });
+
+  it('exits 1 at once, saying what to fix, when its RabbitMQ vhost does not exist', async () => {
+    const missing = `${decodeURIComponent(new URL(vhost.url).pathname.slice(1))}_missing`;
+    const url = elsewhere(vhost.url, missing);
+    const service = startFromSource(
+      audit,
+      environment(audit, {
+        RABBITMQ_URL: url,
+        STARTUP_TIMEOUT_MS: String(LONG_STARTUP_TIMEOUT_MS),
+      }),
+    );
+    const outcome = await service.exitWithin(EXIT_BOUND_MS);
+
+    expect(outcome).toMatchObject({ code: 1 });
+    expect(service.fatalMessages()).toEqual([
+      `audit could not start: RabbitMQ at ${redactUrl(url)} refused this process: ` +
+        `vhost "${missing}" not allowed (530 NOT_ALLOWED: it does not exist, or the user may not use it); ` +
+        'create it and grant the user access (`rabbitmqctl add_vhost`, `rabbitmqctl set_permissions`) or correct RABBITMQ_URL (not retried)',
+    ]);
+  });
+
   it('waits for a database that comes up within STARTUP_TIMEOUT_MS, then starts', async () => {
-    const spec = SUBGRAPH_PROCESSES.find((subgraph) => subgraph.name === 'audit')!;
     const target = new URL(database.url);
     const proxy = await createTcpProxy(target.hostname, Number(target.port || 5432));
     const [port] = await freePorts(1);
     // The database is not up yet: its address refuses connections.
     proxy.cut();
     const service = startFromSource(
-      spec,
-      environment(spec, {
+      audit,
+      environment(audit, {
         DATABASE_URL: proxy.urlFor(database.url),
         STARTUP_TIMEOUT_MS: '20000',
-        [spec.portVariable]: String(port),
+        [audit.portVariable]: String(port),
       }),
     );
     try {
