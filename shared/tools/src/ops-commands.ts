@@ -1,17 +1,19 @@
 import { ChannelModel } from 'amqplib';
+import { consumingServiceOf } from '@servicedesk/contracts';
 import {
   SqlRunner,
   deadLetterQueues,
   messagingSchemas,
   outboxStatus,
   peekDeadLetters,
+  platformQueues,
   replayDeadLetters,
   retryFailedOutbox,
-  subscribedQueues,
   workQueueOf,
 } from '@servicedesk/messaging';
 import { OpsCommand } from './ops-arguments';
 import { clip, formatAge, renderTable } from './ops-output';
+import { SUBGRAPH_PROCESSES } from './processes';
 
 /** What the commands run against; the CLI connects to each lazily, on first use. */
 export interface OpsEnvironment {
@@ -75,20 +77,23 @@ async function retryFailedCommand(env: OpsEnvironment, service: string): Promise
   };
 }
 
-async function queuesBy(
-  env: OpsEnvironment,
-  service?: string,
-): Promise<Array<{ service: string; queue: string }>> {
-  const services = await servicesOf(env, service);
-  const queues: Array<{ service: string; queue: string }> = [];
-  for (const name of services) {
-    for (const queue of await subscribedQueues(env.db, name)) queues.push({ service: name, queue });
+/**
+ * The platform's work queues, from its registry of subscriptions: also those of a service that
+ * never started. Those `service` consumes, when given (checked).
+ */
+function queuesBy(service?: string): Array<{ service: string; queue: string }> {
+  const services = SUBGRAPH_PROCESSES.map((spec) => spec.name);
+  if (service !== undefined && !services.includes(service)) {
+    throw new OpsError(`no service "${service}" (services: ${services.join(', ')})`);
   }
-  return queues;
+  return platformQueues()
+    .filter((planned) => planned.role === 'work')
+    .map((planned) => ({ service: consumingServiceOf(planned.name), queue: planned.name }))
+    .filter((queue) => service === undefined || queue.service === service);
 }
 
 async function dlqListCommand(env: OpsEnvironment, service?: string): Promise<OpsResult> {
-  const queues = await queuesBy(env, service);
+  const queues = queuesBy(service);
   const infos =
     queues.length === 0
       ? []

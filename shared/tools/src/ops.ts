@@ -8,8 +8,8 @@ import { OpsEnvironment, OpsError, runOpsCommand } from './ops-commands';
 /**
  * `npm run ops -- …`: what an operator needs to see and fix in the event backbone — the
  * outbox backlog of each service and the dead-letter queues — without a management UI.
- * Services and their queues are discovered, not listed by hand: a service is a schema with
- * an outbox table, and each service records the queues its consumers declare.
+ * Nothing is listed by hand: an outbox is found in each schema that has one, the queues in
+ * the platform's registry of subscriptions.
  */
 
 class InfrastructureError extends Error {}

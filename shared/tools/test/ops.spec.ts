@@ -6,13 +6,15 @@ import { ChannelModel, connect } from 'amqplib';
 import { DataSource } from 'typeorm';
 import { createDataSource, createLogger, migrate } from '@servicedesk/platform';
 import { TestResource, createTestDatabase, createTestVhost } from '@servicedesk/testing';
-import { UnitOfWork, messagingMigration } from '@servicedesk/messaging';
+import { consumingServiceOf } from '@servicedesk/contracts';
+import { UnitOfWork, messagingMigration, platformQueues } from '@servicedesk/messaging';
 import { OpsEnvironment, OpsError, runOpsCommand } from '../src/ops-commands';
 
 const run = promisify(execFile);
 const CLI = join(__dirname, '..', 'dist', 'ops.js');
 const SERVICES = ['ops_alpha', 'ops_beta'];
-const QUEUE = 'ops_alpha.directory';
+/** A queue of the registry whose service (audit) never started against this database. */
+const QUEUE = 'audit.events';
 const logger = createLogger('ops-test', 'silent');
 
 describe('ops commands against real PostgreSQL and RabbitMQ', () => {
@@ -66,10 +68,6 @@ describe('ops commands against real PostgreSQL and RabbitMQ', () => {
         await migrate(dataSource, schema);
         return dataSource;
       }),
-    );
-    await dataSources[0].query(
-      `INSERT INTO ops_alpha.messaging_subscriptions (queue, events) VALUES ($1, $2)`,
-      [QUEUE, ['user.erased']],
     );
     broker = await connect(vhost.url);
     env = { db: dataSources[0], broker: async () => broker };
@@ -129,19 +127,25 @@ describe('ops commands against real PostgreSQL and RabbitMQ', () => {
     );
   });
 
-  it('lists the dead-letter queues the services recorded, shows parked messages without removing them, and replays them', async () => {
+  it('lists the dead-letter queue of every queue of the registry, shows parked messages without removing them, and replays them', async () => {
     await parkInDeadLetterQueue(3);
 
     const list = await runOpsCommand({ kind: 'dlq-list', json: false }, env);
-    expect(list.data).toEqual([
-      {
-        service: 'ops_alpha',
-        queue: QUEUE,
-        deadLetterQueue: `${QUEUE}.dlq`,
-        messageCount: 3,
-        exists: true,
-      },
-    ]);
+    const workQueues = platformQueues().filter((planned) => planned.role === 'work');
+    expect(list.data).toEqual(
+      workQueues.map(({ name }) => ({
+        service: consumingServiceOf(name),
+        queue: name,
+        deadLetterQueue: `${name}.dlq`,
+        messageCount: name === QUEUE ? 3 : 0,
+        exists: name === QUEUE,
+      })),
+    );
+    expect(list.text).toMatch(/^SERVICE\s+QUEUE\s+DEAD-LETTER QUEUE\s+MESSAGES\n/);
+    expect(list.text).toMatch(/\naudit\s+audit\.events\s+audit\.events\.dlq\s+3\n/);
+    expect(list.text).toMatch(
+      /\nticket\s+ticket\.user-directory\s+ticket\.user-directory\.dlq\s+not declared/,
+    );
 
     const shown = await runOpsCommand(
       { kind: 'dlq-show', queue: QUEUE, limit: 2, json: false },
@@ -149,9 +153,8 @@ describe('ops commands against real PostgreSQL and RabbitMQ', () => {
     );
     expect(shown.data).toHaveLength(2);
     expect(shown.text).toContain('PermanentError: no such user');
-    expect((await runOpsCommand({ kind: 'dlq-list', json: false }, env)).data).toMatchObject([
-      { messageCount: 3 },
-    ]);
+    const audit = await runOpsCommand({ kind: 'dlq-list', service: 'audit', json: false }, env);
+    expect(audit.data).toMatchObject([{ queue: QUEUE, messageCount: 3 }]);
 
     const replayed = await runOpsCommand(
       { kind: 'dlq-replay', queue: `${QUEUE}.dlq`, limit: 2, json: false },
@@ -167,6 +170,18 @@ describe('ops commands against real PostgreSQL and RabbitMQ', () => {
     });
     expect(message && message.properties.headers?.['x-error']).toBeUndefined();
     await channel.close();
+  });
+
+  it('lists the dead-letter queues of one service, none for a service that consumes nothing, and refuses an unknown one', async () => {
+    const audit = await runOpsCommand({ kind: 'dlq-list', service: 'audit', json: false }, env);
+    expect(audit.data).toEqual([expect.objectContaining({ service: 'audit', queue: QUEUE })]);
+
+    const user = await runOpsCommand({ kind: 'dlq-list', service: 'user', json: false }, env);
+    expect(user).toEqual({ data: [], text: '(none)' });
+
+    await expect(
+      runOpsCommand({ kind: 'dlq-list', service: 'nope', json: false }, env),
+    ).rejects.toThrow(/^no service "nope" \(services: .*audit/);
   });
 
   it('refuses a queue that does not exist', async () => {
