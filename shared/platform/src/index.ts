@@ -33,3 +33,4 @@ export * from './process-start';
 export * from './startup-dependencies';
 export * from './tracing';
 export * from './idempotency';
+export * from './circuit-breaker';
