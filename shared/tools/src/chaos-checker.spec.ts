@@ -87,6 +87,7 @@ function healthy(): Snapshot {
       { name: 'audit.events', messages: 0 },
       { name: 'audit.events.dlq', messages: 0 },
     ],
+    missingQueues: [],
     deadLetters: [],
   };
 }
@@ -215,6 +216,20 @@ describe('check', () => {
       'stuck: messages left in a queue',
       'stuck: unexpected messages in a DLQ',
       'stuck: email PENDING',
+    ]);
+  });
+
+  it('reports a queue of the registry the broker does not have as stuck', () => {
+    const snapshot = healthy();
+    snapshot.queues = [{ name: 'audit.events', messages: 0 }];
+    snapshot.missingQueues = ['audit.events.dlq'];
+
+    expect(check(snapshot, scope()).violations).toEqual([
+      {
+        kind: 'stuck',
+        what: 'queue of the registry missing on the broker',
+        detail: 'audit.events.dlq',
+      },
     ]);
   });
 

@@ -212,13 +212,16 @@ function checkOperations(snapshot: Snapshot, scope: CheckScope, out: Violation[]
   }
 }
 
-/** Outboxes, queues, DLQs and emails that should be empty once quiet. */
+/** Outboxes, queues, DLQs and emails that should be empty once quiet; queues that should exist. */
 function checkStuck(snapshot: Snapshot, scope: CheckScope, out: Violation[]): void {
   for (const event of snapshot.events) {
     if (event.status !== 'PUBLISHED' && event.createdAt < scope.since) {
       const name = `${event.type} ${event.id} (${event.service})`;
       out.push({ kind: 'stuck', what: `outbox row ${event.status}`, detail: name });
     }
+  }
+  for (const queue of snapshot.missingQueues) {
+    out.push({ kind: 'stuck', what: 'queue of the registry missing on the broker', detail: queue });
   }
   for (const queue of snapshot.queues) {
     if (!queue.name.endsWith(DLQ_SUFFIX) && queue.messages > 0) {

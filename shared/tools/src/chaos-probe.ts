@@ -2,7 +2,14 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { connect } from 'amqplib';
 import { Client } from 'pg';
-import { SqlRunner, messagingSchemas, peekDeadLetters } from '@servicedesk/messaging';
+import {
+  PlannedQueue,
+  SqlRunner,
+  TopologyOptions,
+  messagingSchemas,
+  peekDeadLetters,
+  platformQueues,
+} from '@servicedesk/messaging';
 import { quoteIdentifier } from '@servicedesk/platform';
 import type { SmtpTestServer } from '@servicedesk/testing';
 import type {
@@ -15,8 +22,8 @@ import type {
 
 /**
  * Reads the platform from the outside for the fault-injection suite: its database (directly,
- * not through the fault proxies), its RabbitMQ vhost (rabbitmqctl, and a peek into the DLQs)
- * and the run's SMTP server.
+ * not through the fault proxies), the queues of its registry as its RabbitMQ vhost has them
+ * (rabbitmqctl, and a peek into the DLQs) and the run's SMTP server.
  */
 
 const run = promisify(execFile);
@@ -31,6 +38,29 @@ export interface PlatformProbeOptions {
   rabbitmqUrl: string;
   vhost: string;
   smtp: SmtpTestServer;
+  /** The topology options the services run with (they decide the delay queues). */
+  topology: TopologyOptions;
+}
+
+/** The registry's queues as the broker has them. */
+export interface RegistryQueues {
+  depths: QueueDepth[];
+  /** Queues of the registry the broker does not have. */
+  missing: string[];
+}
+
+/** Each planned queue's depth in the broker's `listed` queues, or its name among the missing. */
+export function matchRegistryQueues(
+  planned: readonly PlannedQueue[],
+  listed: readonly QueueDepth[],
+): RegistryQueues {
+  const depths = new Map(listed.map((queue) => [queue.name, queue.messages]));
+  return {
+    depths: planned.flatMap(({ name }) =>
+      depths.has(name) ? [{ name, messages: depths.get(name)! }] : [],
+    ),
+    missing: planned.filter(({ name }) => !depths.has(name)).map(({ name }) => name),
+  };
 }
 
 /** Whether the platform has finished what it was given: what "quiet" waits for. */
@@ -77,15 +107,21 @@ export class PlatformProbe {
     return rows[0].count;
   }
 
-  /** Every queue of the vhost with its messages (ready and unacknowledged). */
-  async queues(): Promise<QueueDepth[]> {
+  /**
+   * The registry's queues with their messages (ready and unacknowledged) as RabbitMQ counts
+   * them, and those it does not have: a queue missing once quiet is lost topology.
+   */
+  async queues(): Promise<RegistryQueues> {
     const { stdout } = await run(
       'rabbitmqctl',
       ['-q', 'list_queues', '-p', this.options.vhost, 'name', 'messages', '--formatter', 'json'],
       { timeout: 20_000 },
     );
     const listed = JSON.parse(stdout || '[]') as Array<{ name: string; messages: number }>;
-    return listed.map(({ name, messages }) => ({ name, messages: Number(messages) || 0 }));
+    return matchRegistryQueues(
+      platformQueues(this.options.topology),
+      listed.map(({ name, messages }) => ({ name, messages: Number(messages) || 0 })),
+    );
   }
 
   async backlog(): Promise<Backlog> {
@@ -96,7 +132,7 @@ export class PlatformProbe {
       );
       pendingEvents += rows[0].count;
     }
-    const busyQueues = (await this.queues())
+    const busyQueues = (await this.queues()).depths
       .filter((q) => !q.name.endsWith('.dlq') && q.messages > 0)
       .map((q) => `${q.name}: ${q.messages}`);
     const { rows } = await this.db.query<{ count: number }>(
@@ -109,7 +145,6 @@ export class PlatformProbe {
   async snapshot(): Promise<Snapshot> {
     const schemas = await messagingSchemas(this.sql);
     const events: CommittedEvent[] = [];
-    const subscriptions: SubscriptionRecord[] = [];
     for (const schema of schemas) {
       const { rows } = await this.db.query(
         `SELECT id, event_type, status, created_at, envelope->'actor'->>'id' AS actor_id,
@@ -127,14 +162,13 @@ export class PlatformProbe {
           payload: row.payload ?? {},
         });
       }
-      const { rows: declared } = await this.db.query<SubscriptionRecord>(
-        `SELECT queue, events FROM ${quoteIdentifier(schema)}.messaging_subscriptions`,
-      );
-      subscriptions.push(...declared);
     }
     const ids = async (sql: string) =>
       (await this.db.query<{ id: string }>(sql)).rows.map((row) => row.id);
-    const queues = await this.queues();
+    const { depths, missing } = await this.queues();
+    const subscriptions: SubscriptionRecord[] = platformQueues(this.options.topology)
+      .filter((queue) => queue.role === 'work')
+      .map((queue) => ({ queue: queue.name, events: [...queue.bindings] }));
     return {
       events,
       auditEventIds: await ids(`SELECT event_id AS id FROM audit.audit_entry`),
@@ -163,8 +197,9 @@ export class PlatformProbe {
       comments: await ids(`SELECT id FROM ticket.comments`),
       appointments: await ids(`SELECT id FROM appointment.appointments`),
       subscriptions,
-      queues,
-      deadLetters: await this.deadLetters(queues),
+      queues: depths,
+      missingQueues: missing,
+      deadLetters: await this.deadLetters(depths),
     };
   }
 

@@ -69,8 +69,12 @@ export interface Snapshot {
   tickets: Array<{ id: string; assigneeId: string | null }>;
   comments: string[];
   appointments: string[];
+  /** The work queues of the registry, with the event types bound to each. */
   subscriptions: SubscriptionRecord[];
+  /** The registry's queues the broker has, with their depth. */
   queues: QueueDepth[];
+  /** The registry's queues the broker does not have. */
+  missingQueues: string[];
   deadLetters: DeadLetterRecord[];
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createTcpProxy, startSmtpServer } from '@servicedesk/testing';
 import { runSecrets, unlessAborted } from './bench';
 import { createBenchDatabase, createBenchVhost, freePorts } from './bench-infrastructure';
+import { topologyOptions } from './broker-topology';
 import { ChaosCommand, ChaosUsageError, chaosUsage, parseChaosArguments } from './chaos-arguments';
 import { PlatformProbe } from './chaos-probe';
 import { ScenarioResult, renderChaosReport } from './chaos-report';
@@ -121,11 +122,14 @@ async function chaos(
     await supervisor.migrate(spec, ports.get(spec.name)!);
   }
 
+  const [anyService] = SUBGRAPH_PROCESSES;
   const probe = await PlatformProbe.open({
     databaseUrl: database.url,
     rabbitmqUrl: vhost.url,
     vhost: name,
     smtp,
+    // The queues the services declare, read from the environment they run with.
+    topology: topologyOptions(environment(anyService, ports.get(anyService.name)!)),
   });
   cleanups.push({ what: 'close the probe', run: () => probe.close() });
   const workload = new ChaosWorkload({
