@@ -16,12 +16,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   try {
     await client.connect();
   } catch (error) {
-    const refusal = postgresRefusal(error);
-    if (refusal) throw new Error(`PostgreSQL at ${redactUrl(databaseUrl)} refused: ${refusal}`);
-    throw new Error(
-      `PostgreSQL is not reachable at ${redactUrl(databaseUrl)} (${reasonOf(error)}).\n` +
-        '  Start it, e.g. `pg_ctlcluster --skip-systemctl-redirect 15 main start`, or point DATABASE_URL at a running server.',
-    );
+    throw databaseFailure(databaseUrl, error);
   }
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
@@ -41,15 +36,29 @@ const BROKER_CHECK_TIMEOUT_MS = 5000;
  * how to start it, or what to fix when it refuses these credentials or this vhost.
  */
 export async function ensureBroker(rabbitmqUrl: string): Promise<void> {
-  const broker = brokerDependency(rabbitmqUrl);
   try {
-    await broker.probe(BROKER_CHECK_TIMEOUT_MS);
+    await brokerDependency(rabbitmqUrl).probe(BROKER_CHECK_TIMEOUT_MS);
   } catch (error) {
-    const refusal = broker.refusal?.(error);
-    if (refusal) throw new Error(`RabbitMQ at ${redactUrl(rabbitmqUrl)} refused: ${refusal}`);
-    throw new Error(
-      `RabbitMQ is not reachable at ${redactUrl(rabbitmqUrl)} (${reasonOf(error)}).\n` +
-        '  Start it, e.g. `rabbitmq-server -detached`, or point RABBITMQ_URL at a running broker.',
-    );
+    throw brokerFailure(rabbitmqUrl, error);
   }
+}
+
+/** Why PostgreSQL at `url` took no connection, in the words of what to fix or how to start it. */
+export function databaseFailure(url: string, error: unknown): Error {
+  const refusal = postgresRefusal(error);
+  if (refusal) return new Error(`PostgreSQL at ${redactUrl(url)} refused: ${refusal}`);
+  return new Error(
+    `PostgreSQL is not reachable at ${redactUrl(url)} (${reasonOf(error)}).\n` +
+      '  Start it, e.g. `pg_ctlcluster --skip-systemctl-redirect 15 main start`, or point DATABASE_URL at a running server.',
+  );
+}
+
+/** Why RabbitMQ at `url` took no connection, in the words of what to fix or how to start it. */
+export function brokerFailure(url: string, error: unknown): Error {
+  const refusal = brokerDependency(url).refusal?.(error);
+  if (refusal) return new Error(`RabbitMQ at ${redactUrl(url)} refused: ${refusal}`);
+  return new Error(
+    `RabbitMQ is not reachable at ${redactUrl(url)} (${reasonOf(error)}).\n` +
+      '  Start it, e.g. `rabbitmq-server -detached`, or point RABBITMQ_URL at a running broker.',
+  );
 }

@@ -1,7 +1,7 @@
 import { ChannelModel, connect } from 'amqplib';
 import { Client } from 'pg';
-import { redactUrl } from '@servicedesk/platform';
 import { loadToolsConfig } from './config';
+import { brokerFailure, databaseFailure } from './infrastructure-check';
 import { OPS_USAGE, OpsUsageError, parseOpsArguments } from './ops-arguments';
 import { OpsEnvironment, OpsError, runOpsCommand } from './ops-commands';
 
@@ -14,24 +14,13 @@ import { OpsEnvironment, OpsError, runOpsCommand } from './ops-commands';
 
 class InfrastructureError extends Error {}
 
-/** SQLSTATE invalid_catalog_name: the server answers but the database was never created. */
-const MISSING_DATABASE = '3D000';
-
 async function connectDatabase(url: string): Promise<Client> {
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
   } catch (error) {
-    if ((error as { code?: string }).code === MISSING_DATABASE) {
-      throw new InfrastructureError(
-        `The database at ${redactUrl(url)} does not exist yet: run \`npm run migrate\` (or \`npm start\`) first.`,
-      );
-    }
-    throw new InfrastructureError(
-      `PostgreSQL is not reachable at ${redactUrl(url)} (${(error as Error).message}).\n` +
-        '  Start it, e.g. `pg_ctlcluster --skip-systemctl-redirect 15 main start`, or point DATABASE_URL at a running server.',
-    );
+    throw new InfrastructureError(databaseFailure(url, error).message);
   }
   return client;
 }
@@ -44,10 +33,7 @@ async function connectBroker(url: string): Promise<ChannelModel> {
     connection.on('error', () => undefined);
     return connection;
   } catch (error) {
-    throw new InfrastructureError(
-      `RabbitMQ is not reachable at ${redactUrl(url)} (${(error as Error).message}).\n` +
-        '  Start it, e.g. `rabbitmq-server -detached`, or point RABBITMQ_URL at a running broker.',
-    );
+    throw new InfrastructureError(brokerFailure(url, error).message);
   }
 }
 
