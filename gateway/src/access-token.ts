@@ -1,9 +1,10 @@
 import { ROLES, Role } from '@servicedesk/contracts';
-import type { Identity } from '@servicedesk/platform';
+import type { DependencyBreaker, Identity } from '@servicedesk/platform';
 import {
   JWTVerifyGetKey,
   createLocalJWKSet,
   createRemoteJWKSet,
+  customFetch,
   errors as joseErrors,
   jwtVerify,
 } from 'jose';
@@ -41,6 +42,8 @@ export interface AccessTokenVerifierOptions {
   timeoutMs: number;
   cooldownMs: number;
   cacheMaxAgeMs: number;
+  /** Every fetch of the key set goes through it: while it is open, none is attempted. */
+  breaker: DependencyBreaker;
   logger: Logger;
 }
 
@@ -54,13 +57,24 @@ const isKeyLookupFailure = (error: unknown) =>
  * Resolves the verification key from the remote key set (cached; an unknown `kid` triggers a
  * refetch at most once per cooldown, which is how a rotated key is picked up). When the key
  * set cannot be fetched but was fetched before, the last known keys keep serving: tokens the
- * user service issued stay verifiable while it restarts.
+ * user service issued stay verifiable while it restarts. Fetches go through the key set's
+ * circuit breaker, so an unreachable user service is not waited on by every request.
  */
 function keyResolver(options: AccessTokenVerifierOptions): JWTVerifyGetKey {
   const remote = createRemoteJWKSet(new URL(options.jwksUrl), {
     timeoutDuration: options.timeoutMs,
     cooldownDuration: options.cooldownMs,
     cacheMaxAge: options.cacheMaxAgeMs,
+    [customFetch]: (url, init) =>
+      options.breaker.call(async () => {
+        const response = await fetch(url, init);
+        // jose refuses any other answer too; thrown here, it also counts against the key set.
+        if (response.status !== 200) {
+          await response.body?.cancel();
+          throw new Error(`the key set answered HTTP ${response.status}`);
+        }
+        return response;
+      }),
   });
   return async (header, token) => {
     try {

@@ -1,4 +1,9 @@
-import { baseConfigShape, loadConfig, portVariable } from '@servicedesk/platform';
+import {
+  baseConfigShape,
+  circuitBreakerShape,
+  loadConfig,
+  portVariable,
+} from '@servicedesk/platform';
 import { z } from 'zod';
 import { SUBGRAPHS, SubgraphDefinition } from './subgraphs';
 
@@ -27,6 +32,7 @@ const gatewayShape = {
   MAX_SOCKETS_PER_SUBGRAPH: z.coerce.number().int().positive().default(64),
   /** Below the subgraphs' idle timeout (Node's default is 5 s), so a socket the server is closing is never reused. */
   SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS: milliseconds(4_000),
+  ...circuitBreakerShape,
 };
 
 const gatewaySchema = z.object(gatewayShape);

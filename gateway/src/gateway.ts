@@ -22,6 +22,7 @@ import { GatewayConfig } from './config';
 import { assignCorrelationId, correlationIdOfResponse, withRequestContext } from './correlation-id';
 import { deadlineGuard, requestDeadlineOf } from './deadline-guard';
 import { answerNotFound, createErrorFormatter, httpErrorHandler } from './errors';
+import { GatewayBreakers } from './breakers';
 import { createGatewayMetrics } from './metrics';
 import { probeRoutes } from './probes';
 import { ServiceTokenCache } from './service-token-cache';
@@ -130,6 +131,7 @@ export async function createGateway(
     issuer: GATEWAY_SERVICE_NAME,
   });
   const connections = new SubgraphConnections(config, logger);
+  const breakers = new GatewayBreakers(config, metrics.registry, logger);
 
   const gateway = new ApolloGateway({
     supergraphSdl,
@@ -138,7 +140,9 @@ export async function createGateway(
       new SubgraphDataSource({
         connection: connections.get(name, url),
         tokens,
+        breaker: breakers.subgraph(name),
         duration: metrics.subgraphRequestDuration,
+        retries: breakers.retries,
         logger,
       }),
   });
@@ -181,6 +185,7 @@ export async function createGateway(
       timeoutMs: config.JWKS_TIMEOUT_MS,
       cooldownMs: config.JWKS_COOLDOWN_MS,
       cacheMaxAgeMs: config.JWKS_CACHE_MAX_AGE_MS,
+      breaker: breakers.keySet(),
       logger,
     }),
     logger,
@@ -229,6 +234,7 @@ export async function createGateway(
       // Stops the HTTP server (in-flight requests finish within the grace period), then the gateway.
       await server.stop();
       await connections.close();
+      breakers.shutdown();
       logger.info('gateway stopped');
     })();
     return closing;

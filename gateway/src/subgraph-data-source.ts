@@ -1,12 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import {
   CORRELATION_ID_HEADER,
+  DependencyBreaker,
   Identity,
   SERVICE_NAME_HEADER,
   SERVICE_TOKEN_HEADER,
 } from '@servicedesk/platform';
 import type { Logger } from 'pino';
-import type { Histogram } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import { Agent, fetch } from 'undici';
 import { serviceUnavailableError } from './errors';
 import type { SubgraphOutcome } from './metrics';
@@ -44,9 +46,29 @@ class SubgraphHttpError extends Error {
   }
 }
 
+/**
+ * Whether a failed call is the subgraph's failure (unreachable, timed out, 5xx, no JSON), the
+ * only kind its circuit breaker counts; a 4xx is its answer to what the client sent.
+ */
+export const isSubgraphOutage = (error: unknown) =>
+  !(error instanceof SubgraphHttpError && error.status < 500);
+
 /** By name, not class: the DOMException an AbortSignal throws may come from another realm (as under Jest). */
 const isTimeout = (error: unknown) =>
   typeof error === 'object' && error !== null && 'name' in error && error.name === 'TimeoutError';
+
+/**
+ * Whether a read that failed this way may well succeed at once on another try: no answer at
+ * all (fetch rejects with a TypeError when the connection fails) or a 5xx. Not a timeout: a
+ * subgraph that is slow would only be asked twice.
+ */
+const isWorthRetrying = (error: unknown) =>
+  error instanceof SubgraphHttpError
+    ? error.status >= 500
+    : error instanceof Error && error.name === 'TypeError';
+
+/** The pause before the one retry of a read: a few milliseconds, spread so retries do not arrive together. */
+const retryDelayMs = () => 10 + Math.random() * 40;
 
 /** "fetch failed: connect ECONNREFUSED …": the error and its cause, without a stack trace per failed call. */
 function describeFailure(error: unknown): string {
@@ -123,7 +145,10 @@ export class SubgraphConnection {
 export interface SubgraphDataSourceOptions {
   connection: SubgraphConnection;
   tokens: ServiceTokenCache;
+  /** The subgraph's circuit breaker, counting only failures `isSubgraphOutage` calls its own. */
+  breaker: DependencyBreaker;
   duration: Histogram<'subgraph' | 'outcome'>;
+  retries: Counter<'subgraph'>;
   logger: Logger;
 }
 
@@ -131,8 +156,10 @@ export interface SubgraphDataSourceOptions {
  * Calls one subgraph for the gateway: with the service credential (a short-lived token for
  * this subgraph carrying the verified identity) and the request's correlation id, within
  * what is left of the request's deadline. Any failure to get an answer (unreachable, timed
- * out, non-2xx, no time left) becomes a SERVICE_UNAVAILABLE error naming the subgraph; the
- * gateway then returns the rest of the response with that error.
+ * out, non-2xx, no time left, its circuit breaker open) becomes a SERVICE_UNAVAILABLE error
+ * naming the subgraph; the gateway then returns the rest of the response with that error.
+ * A query's call that failed on a connection error or a 5xx is tried once more, a few
+ * milliseconds later, within the same deadline; a mutation's never is.
  */
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   constructor(private readonly options: SubgraphDataSourceOptions) {}
@@ -147,46 +174,71 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const pending = deadline.begin(connection.name);
     try {
       const headers = await this.headers(options.context);
-      const timeoutMs = deadline.budgetFor(connection.timeoutMs);
-      if (timeoutMs <= 0) {
-        this.reportDeadline(options);
-        throw serviceUnavailableError(connection.name, { serviceName: connection.name });
-      }
-      return await this.call(options, headers, timeoutMs);
+      const body = JSON.stringify({
+        query: options.request.query,
+        variables: options.request.variables,
+        operationName: options.request.operationName,
+      });
+      return await this.callWithRetry(options, body, headers);
     } finally {
       pending();
     }
   }
 
+  private async callWithRetry(
+    options: OperationOptions,
+    body: string,
+    headers: Record<string, string>,
+  ): Promise<SubgraphResponse> {
+    const subgraph = this.options.connection.name;
+    const unavailable = () => serviceUnavailableError(subgraph, { serviceName: subgraph });
+    try {
+      return await this.call(options, body, headers);
+    } catch (error) {
+      const read = options.incomingRequestContext.operation?.operation === 'query';
+      if (!read || !isWorthRetrying(error)) throw unavailable();
+    }
+    await sleep(retryDelayMs());
+    this.options.retries.inc({ subgraph });
+    return this.call(options, body, headers).catch(() => {
+      throw unavailable();
+    });
+  }
+
+  /**
+   * One call within what is left of the deadline, through the subgraph's breaker; rejects
+   * with the raw failure, logged and measured (an open breaker's answer is neither).
+   */
   private async call(
     options: OperationOptions,
+    body: string,
     headers: Record<string, string>,
-    timeoutMs: number,
   ): Promise<SubgraphResponse> {
-    const { connection, duration } = this.options;
-    const { request, context } = options;
+    const { connection, duration, breaker } = this.options;
     const subgraph = connection.name;
-    const stopTimer = duration.startTimer({ subgraph });
-    try {
-      const body = JSON.stringify({
-        query: request.query,
-        variables: request.variables,
-        operationName: request.operationName,
-      });
-      const response = await connection.post(body, headers, timeoutMs);
-      stopTimer({ outcome: response.errors?.length ? 'graphql_errors' : 'ok' });
-      return response;
-    } catch (error) {
-      const outcome: SubgraphOutcome = isTimeout(error)
-        ? 'timeout'
-        : error instanceof SubgraphHttpError
-          ? 'http_error'
-          : 'unreachable';
-      stopTimer({ outcome });
-      if (outcome === 'timeout' && timeoutMs < connection.timeoutMs) this.reportDeadline(options);
-      else this.logFailure(subgraph, outcome, error, context.correlationId);
-      throw serviceUnavailableError(subgraph, { serviceName: subgraph });
+    const timeoutMs = options.context.deadline.budgetFor(connection.timeoutMs);
+    if (timeoutMs <= 0) {
+      this.reportDeadline(options);
+      throw new Error('no time left for the call');
     }
+    return breaker.call(async () => {
+      const stopTimer = duration.startTimer({ subgraph });
+      try {
+        const response = await connection.post(body, headers, timeoutMs);
+        stopTimer({ outcome: response.errors?.length ? 'graphql_errors' : 'ok' });
+        return response;
+      } catch (error) {
+        const outcome: SubgraphOutcome = isTimeout(error)
+          ? 'timeout'
+          : error instanceof SubgraphHttpError
+            ? 'http_error'
+            : 'unreachable';
+        stopTimer({ outcome });
+        if (outcome === 'timeout' && timeoutMs < connection.timeoutMs) this.reportDeadline(options);
+        else this.logFailure(subgraph, outcome, error, options.context.correlationId);
+        throw error;
+      }
+    });
   }
 
   private async headers(context: GatewayContext): Promise<Record<string, string>> {
