@@ -1,10 +1,11 @@
 import { scrapeMetric, waitFor } from '@servicedesk/testing';
 import { RunningGateway } from '../src/gateway';
-import { FixtureKeySet } from './fixtures/fixture-key-set';
+import { FixtureKeySet, SigningKey } from './fixtures/fixture-key-set';
 import { FixtureSubgraph } from './fixtures/fixture-subgraph';
 import { FlakyFront } from './fixtures/flaky-front';
 import {
   TEST_SERVICE_SECRET,
+  bearer,
   postQuery,
   startTestGateway,
   startUserSubgraph,
@@ -171,5 +172,63 @@ describe('circuit breakers and retries of subgraph calls', () => {
     expect(answer.body).toEqual({ data: { closeTicket: null }, errors: [TICKET_UNAVAILABLE] });
     expect(front.received).toBe(1);
     expect(ticket.calls).toHaveLength(0);
+  });
+});
+
+describe('circuit breaker of the access-token key set', () => {
+  let user: FixtureSubgraph;
+  let key: SigningKey;
+  let keySet: FixtureKeySet;
+  let gateway: RunningGateway;
+
+  const keySetState = () =>
+    scrapeMetric(new URL(gateway.url).origin, 'circuit_breaker_state', { dependency: 'jwks' });
+  const whoami = async () =>
+    postQuery(gateway.url, '{ whoami { userId } }', bearer(await key.sign({ sub: 'user-1' })));
+
+  beforeEach(async () => {
+    key = await SigningKey.generate();
+    [user, keySet] = await Promise.all([startUserSubgraph(), FixtureKeySet.start([key])]);
+    gateway = await startTestGateway([user], {
+      JWKS_URL: keySet.url,
+      JWKS_TIMEOUT_MS: '200',
+      CIRCUIT_BREAKER_VOLUME_THRESHOLD: String(VOLUME_THRESHOLD),
+      CIRCUIT_BREAKER_RESET_TIMEOUT_MS: String(RESET_TIMEOUT_MS),
+    });
+  });
+
+  afterEach(async () => {
+    await gateway?.close();
+    await Promise.all([user?.stop(), keySet?.close()]);
+  });
+
+  it('opens when the key set keeps timing out: requests are refused at once without fetching it, until it answers again', async () => {
+    keySet.hang = true;
+    for (let request = 0; (await keySetState()) !== 2; request += 1) {
+      if (request === VOLUME_THRESHOLD) throw new Error('the key-set breaker did not open');
+      await whoami();
+    }
+    const fetches = keySet.fetches;
+    const startedAt = performance.now();
+
+    const refused = await whoami();
+
+    expect(performance.now() - startedAt).toBeLessThan(100);
+    expect(refused.status).toBe(503);
+    expect(refused.body.errors?.[0].extensions?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(keySet.fetches).toBe(fetches);
+    expect(user.calls).toHaveLength(0);
+
+    keySet.hang = false;
+    const answer = await waitFor(
+      async () => {
+        const attempt = await whoami();
+        return attempt.status === 200 && attempt;
+      },
+      { description: 'a request verified once the breaker let a fetch through', timeoutMs: 5_000 },
+    );
+
+    expect(answer.body).toEqual({ data: { whoami: { userId: 'user-1' } } });
+    expect(await keySetState()).toBe(0);
   });
 });
