@@ -2,7 +2,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { Clock, Logger } from '@servicedesk/platform';
 import { SubgraphModule } from '@servicedesk/messaging';
 import { appointmentSubscriptions } from './appointment.subscriptions';
+import { APPOINTMENT_TEXT_LIMITS } from './appointments/appointment.inputs';
 import { AppointmentsModule } from './appointments/appointments.module';
+import { AVAILABILITY_TEXT_LIMITS } from './availability/availability.inputs';
 import { AvailabilityModule } from './availability/availability.module';
 import type { AppointmentConfig } from './config';
 import { CoreModule } from './core.module';
@@ -33,6 +35,7 @@ export class AppModule {
           dataSource: (deps) => createAppointmentDataSource(config, deps),
           schemaDir: __dirname,
           subscriptions: appointmentSubscriptions,
+          textLimits: { ...APPOINTMENT_TEXT_LIMITS, ...AVAILABILITY_TEXT_LIMITS },
         }),
         CoreModule.forRoot(config, options.clock),
         AvailabilityModule,

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { Logger } from '@servicedesk/platform';
 import { SubgraphModule } from '@servicedesk/messaging';
 import { AuditLogModule } from './audit-log/audit-log.module';
+import { AUDIT_TEXT_LIMITS } from './audit-log/audit-log.input';
 import { auditSubscriptions } from './audit.subscriptions';
 import { AuditConfig } from './config';
 import { AUDIT_SCHEMA, createAuditDataSource } from './data-source';
@@ -21,6 +22,7 @@ export class AppModule {
           dataSource: (deps) => createAuditDataSource(config, deps),
           schemaDir: __dirname,
           subscriptions: auditSubscriptions,
+          textLimits: AUDIT_TEXT_LIMITS,
           // Appends to the hash chain are serialised by a lock: handling several messages at
           // once would only park database connections waiting for it.
           consumer: { prefetch: 1 },

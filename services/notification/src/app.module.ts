@@ -7,7 +7,9 @@ import { createNotificationDataSource } from './data-source';
 import { NOTIFICATION_SCHEMA } from './database/tables';
 import { DeliveryModule } from './delivery/delivery.module';
 import { InboxModule } from './inbox/inbox.module';
+import { NOTIFICATION_TEXT_LIMITS } from './inbox/notification.inputs';
 import { notificationSubscriptions } from './notification.subscriptions';
+import { PREFERENCES_TEXT_LIMITS } from './preferences/preferences.inputs';
 import { PreferencesModule } from './preferences/preferences.module';
 
 export const SERVICE_NAME = 'notification';
@@ -32,6 +34,7 @@ export class AppModule {
           dataSource: (deps) => createNotificationDataSource(config, deps),
           schemaDir: __dirname,
           subscriptions: notificationSubscriptions,
+          textLimits: { ...NOTIFICATION_TEXT_LIMITS, ...PREFERENCES_TEXT_LIMITS },
         }),
         CoreModule.forRoot(config, options.clock),
         InboxModule,

@@ -4,6 +4,7 @@ import { SubgraphModule } from '@servicedesk/messaging';
 import type { TicketConfig } from './config';
 import { createTicketDataSource } from './data-source';
 import { TICKET_SCHEMA } from './database/tables';
+import { TICKET_TEXT_LIMITS } from './tickets/ticket.inputs';
 import { TicketsModule } from './tickets/tickets.module';
 import { ticketSubscriptions } from './ticket.subscriptions';
 
@@ -22,6 +23,7 @@ export class AppModule {
           dataSource: (deps) => createTicketDataSource(config, deps),
           schemaDir: __dirname,
           subscriptions: ticketSubscriptions,
+          textLimits: TICKET_TEXT_LIMITS,
         }),
         TicketsModule.forRoot(config),
       ],

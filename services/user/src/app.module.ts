@@ -1,12 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Logger, Clock } from '@servicedesk/platform';
 import { SubgraphModule } from '@servicedesk/messaging';
+import { AUTH_TEXT_LIMITS } from './auth/auth.inputs';
 import { AuthModule } from './auth/auth.module';
 import { JWKS_PATH } from './auth/jwks.controller';
 import { UserConfig } from './config';
 import { CoreModule } from './core.module';
 import { USER_SCHEMA, createUserDataSource } from './data-source';
 import { ErasureModule } from './erasure/erasure.module';
+import { USER_TEXT_LIMITS } from './users/user.inputs';
 import { UsersModule } from './users/users.module';
 
 export const SERVICE_NAME = 'user';
@@ -31,6 +33,7 @@ export class AppModule {
           dataSource: (deps) => createUserDataSource(config, deps),
           schemaDir: __dirname,
           publicPaths: [JWKS_PATH],
+          textLimits: { ...USER_TEXT_LIMITS, ...AUTH_TEXT_LIMITS },
         }),
         CoreModule.forRoot(config, options.clock),
         UsersModule,

@@ -1,6 +1,6 @@
 import { Inject, Type } from '@nestjs/common';
 import { Args, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { requireRole } from '@servicedesk/platform';
+import { TextLimits, requireRole } from '@servicedesk/platform';
 import { DEFAULT_REPLAY_LIMIT, DeadLetter, ReplayResult } from './dead-letter-operations';
 import { MessagingOperations } from './messaging-operations';
 
@@ -16,6 +16,14 @@ export function operationsFieldNames(service: string) {
     replay: `replay${name}DeadLetters`,
     retryOutbox: `retry${name}FailedOutbox`,
   };
+}
+
+/** AMQP's limit on a queue name (a short string). */
+const QUEUE_NAME_MAX_LENGTH = 255;
+
+/** The text the operations' root fields accept, for the subgraph's input contract. */
+export function operationsTextLimits(service: string): TextLimits {
+  return { [`Mutation.${operationsFieldNames(service).replay}(queue:)`]: QUEUE_NAME_MAX_LENGTH };
 }
 
 /**

@@ -7,12 +7,17 @@ import {
   DatabaseModule,
   Logger,
   PlatformModule,
+  TextLimits,
   loadSchemaFile,
   subgraphGraphQLOptions,
 } from '@servicedesk/platform';
 import { MessagingModule } from './messaging.module';
 import { PartialConsumerOptions, configuredConsumerOptions } from './options';
-import { createOperationsResolver, operationsTypeDefs } from './operations.graphql';
+import {
+  createOperationsResolver,
+  operationsTextLimits,
+  operationsTypeDefs,
+} from './operations.graphql';
 import { SubscriptionDeclaration } from './subscription';
 
 export interface SubgraphOptions {
@@ -30,6 +35,8 @@ export interface SubgraphOptions {
   subscriptions?: SubscriptionDeclaration[];
   /** Routes open without a service credential besides probes and metrics. */
   publicPaths?: string[];
+  /** The longest value of each `String` argument and input field of the service's SDL. */
+  textLimits?: TextLimits;
   /** Consumer tuning that overrides the configuration, e.g. a lower prefetch for handlers that serialise anyway. */
   consumer?: PartialConsumerOptions;
 }
@@ -70,6 +77,7 @@ export class SubgraphModule {
             typeDefs: [loadSchemaFile(options.schemaDir), operationsTypeDefs(service)],
             production: config.NODE_ENV === 'production',
             logger,
+            textLimits: { ...options.textLimits, ...operationsTextLimits(service) },
           }),
         ),
       ],

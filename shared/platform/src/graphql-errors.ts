@@ -3,7 +3,8 @@ import { HttpException } from '@nestjs/common';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { EntityNotFoundError } from 'typeorm';
 import { RequestContext, currentContext } from './context';
-import { AppError, ErrorCode } from './errors';
+import { AppError, BadUserInputError, ErrorCode } from './errors';
+import { inputPathOf } from './input-contract';
 import { Logger, createLogger } from './logger';
 
 export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error';
@@ -121,6 +122,27 @@ function withCode(
 }
 
 /**
+ * The AppError behind `error`: thrown by a resolver, or raised by a scalar or the input
+ * contract while GraphQL read a value (graphql-js and Apollo wrap it once or twice).
+ */
+function appErrorIn(error: unknown): AppError | undefined {
+  let current = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    if (current instanceof AppError) return current;
+    current = current instanceof GraphQLError ? current.originalError : undefined;
+  }
+  return undefined;
+}
+
+/** A bad value for a scalar names the argument it was given for, which only the document knows. */
+function located(original: unknown, error: AppError): AppError {
+  if (!(error instanceof BadUserInputError) || !(original instanceof GraphQLError)) return error;
+  const field = inputPathOf(original);
+  if (!field || field === error.field) return error;
+  return new BadUserInputError(field, `${field}: ${error.message}`);
+}
+
+/**
  * Builds an Apollo `formatError`: the one place where errors become client-visible codes.
  * Typed errors keep their message and code; anything unexpected is logged in full and
  * replaced by "Unexpected error", so stack traces and internals never reach a client.
@@ -131,8 +153,10 @@ export function createGraphQLErrorFormatter(logger?: Logger) {
     error: unknown,
   ): GraphQLFormattedError {
     const original = unwrapResolverError(error);
-    if (original instanceof AppError) {
-      return withCode(formatted, original.message, original.code, original.details);
+    const appError = appErrorIn(original);
+    if (appError) {
+      const { message, code, details } = located(original, appError);
+      return withCode(formatted, message, code, details);
     }
     if (original instanceof GraphQLError) {
       // Raised by GraphQL itself (parse, validation, variable coercion) or deliberately by

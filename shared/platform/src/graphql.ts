@@ -4,11 +4,17 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { ApolloFederationDriver, ApolloFederationDriverConfig } from '@nestjs/apollo';
 import { GRAPHQL_PATH } from './http-metrics.middleware';
 import { createGraphQLErrorFormatter } from './graphql-errors';
+import { TextLimits, inputContractPlugin } from './input-contract';
 import { Logger } from './logger';
 
 export interface SubgraphGraphQLOptions {
   typeDefs: string | string[];
   production: boolean;
+  /**
+   * The longest value of each `String` argument and input field (see `inputContractPlugin`);
+   * a service lists every one. Without it only ids are bounded, as in test fixtures.
+   */
+  textLimits?: TextLimits;
   /** Where unexpected resolver errors are logged; defaults to the PlatformModule logger. */
   logger?: Logger;
   /** Extra per-request GraphQL context (e.g. DataLoaders); Nest adds `req`. */
@@ -36,7 +42,7 @@ export function subgraphGraphQLOptions(
     nodeEnv: options.production ? 'production' : 'development',
     formatError: createGraphQLErrorFormatter(options.logger),
     // Federated (ftv1) traces are for Apollo Studio; tracing here is OpenTelemetry.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), inputContractPlugin(options.textLimits)],
     ...(options.context ? { context: options.context } : {}),
   };
 }

@@ -6,6 +6,7 @@ export * from './config';
 export * from './logger';
 export * from './nest-logger';
 export * from './validation';
+export * from './input-contract';
 export * from './authorization';
 export {
   formatGraphQLError,

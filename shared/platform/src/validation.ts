@@ -31,3 +31,16 @@ const uuid = z.uuid();
 export function isUuid(value: unknown): value is string {
   return uuid.safeParse(value).success;
 }
+
+/** A UTF-16 half without its pair: no encoding (UTF-8 for PostgreSQL, JSON for events) can carry it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why `text` cannot be accepted from a client, or undefined when it can: a NUL (U+0000),
+ * which PostgreSQL text cannot hold, or an unpaired surrogate.
+ */
+export function unreadableTextProblem(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'must not contain NUL characters (U+0000)';
+  if (LONE_SURROGATE.test(text)) return 'must not contain unpaired surrogates (invalid Unicode)';
+  return undefined;
+}

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { idempotencyKeySchema, pageSizeSchema } from '@servicedesk/platform';
+import {
+  CURSOR_MAX_LENGTH,
+  IDEMPOTENCY_KEY_MAX_LENGTH,
+  TextLimits,
+  idempotencyKeySchema,
+  pageSizeSchema,
+} from '@servicedesk/platform';
 import { durationMinutes } from '../slots/slot.inputs';
 import type { AppointmentFilter } from './appointment-filter';
 import { APPOINTMENT_STATUSES } from './appointment.model';
@@ -105,3 +111,13 @@ export type BookAppointmentArgs = z.infer<typeof bookAppointmentArgs>;
 export type BookAppointmentInput = BookAppointmentArgs['input'];
 export type RescheduleAppointmentArgs = z.infer<typeof rescheduleAppointmentArgs>;
 export type CancelAppointmentArgs = z.infer<typeof cancelAppointmentArgs>;
+
+/** The longest text each argument and input field takes, enforced before resolvers run. */
+export const APPOINTMENT_TEXT_LIMITS: TextLimits = {
+  'BookAppointmentInput.notes': NOTES_MAX_LENGTH,
+  'Mutation.bookAppointment(idempotencyKey:)': IDEMPOTENCY_KEY_MAX_LENGTH,
+  'Mutation.rescheduleAppointment(reason:)': REASON_MAX_LENGTH,
+  'Mutation.cancelAppointment(reason:)': REASON_MAX_LENGTH,
+  'Query.appointments(after:)': CURSOR_MAX_LENGTH,
+  'User.appointments(after:)': CURSOR_MAX_LENGTH,
+};

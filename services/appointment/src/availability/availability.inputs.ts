@@ -1,5 +1,6 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import type { TextLimits } from '@servicedesk/platform';
 import { minutesOfDay } from '../slots/slot-calculator';
 
 /**
@@ -15,6 +16,10 @@ export const BOOKING_WINDOW_MAX_DAYS = 365;
 export const MAX_WEEKLY_PERIODS = 70;
 export const TIME_OFF_MAX_DAYS = 366;
 export const REASON_MAX_LENGTH = 500;
+/** The longest IANA zone name is 32 characters; room for new ones. */
+export const TIME_ZONE_MAX_LENGTH = 64;
+/** "HH:MM". */
+const CLOCK_TIME_LENGTH = 5;
 
 const startTime = z
   .string()
@@ -118,3 +123,11 @@ export const availabilityArgs = z.object({ agentId: id });
 
 export type SetAvailabilityArgs = z.infer<typeof setAvailabilityArgs>;
 export type AddTimeOffArgs = z.infer<typeof addTimeOffArgs>;
+
+/** The longest text each argument and input field takes, enforced before resolvers run. */
+export const AVAILABILITY_TEXT_LIMITS: TextLimits = {
+  'SetAvailabilityInput.timeZone': TIME_ZONE_MAX_LENGTH,
+  'WeeklyHoursInput.startTime': CLOCK_TIME_LENGTH,
+  'WeeklyHoursInput.endTime': CLOCK_TIME_LENGTH,
+  'AddTimeOffInput.reason': REASON_MAX_LENGTH,
+};

@@ -1,15 +1,26 @@
 import { z } from 'zod';
-import { validateInput } from '@servicedesk/platform';
+import { CURSOR_MAX_LENGTH, TextLimits, validateInput } from '@servicedesk/platform';
 import { AuditLogFilter } from './audit-log.service';
+
+/** Event and aggregate type names, e.g. `ticket.status_changed`, `ticket`. */
+const TYPE_NAME_MAX_LENGTH = 100;
+
+/** The longest text each argument and input field takes, enforced before resolvers run. */
+export const AUDIT_TEXT_LIMITS: TextLimits = {
+  'AuditFilter.aggregateType': TYPE_NAME_MAX_LENGTH,
+  'AuditFilter.type': TYPE_NAME_MAX_LENGTH,
+  'Query.auditLog(after:)': CURSOR_MAX_LENGTH,
+  'Ticket.auditTrail(after:)': CURSOR_MAX_LENGTH,
+};
 
 const instant = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' });
 
 const auditFilterSchema = z
   .object({
-    aggregateType: z.string().min(1).max(100).nullish(),
+    aggregateType: z.string().min(1).max(TYPE_NAME_MAX_LENGTH).nullish(),
     aggregateId: z.string().min(1).max(200).nullish(),
     actorId: z.uuid({ error: 'must be a user id' }).nullish(),
-    type: z.string().min(1).max(100).nullish(),
+    type: z.string().min(1).max(TYPE_NAME_MAX_LENGTH).nullish(),
     occurredFrom: instant.nullish(),
     occurredTo: instant.nullish(),
   })

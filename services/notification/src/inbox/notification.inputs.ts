@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageSizeSchema } from '@servicedesk/platform';
+import { CURSOR_MAX_LENGTH, TextLimits, pageSizeSchema } from '@servicedesk/platform';
 import { NOTIFICATION_CHANNELS, NOTIFICATION_STATUSES } from '../rules/categories';
 
 /**
@@ -29,3 +29,9 @@ export const notificationsArgs = z.object({
   first: pageSizeSchema({ min: 0 }),
   after: z.string().nullish(),
 });
+
+/** The longest text each argument and input field takes, enforced before resolvers run. */
+export const NOTIFICATION_TEXT_LIMITS: TextLimits = {
+  'Query.myNotifications(after:)': CURSOR_MAX_LENGTH,
+  'Query.notifications(after:)': CURSOR_MAX_LENGTH,
+};

@@ -1,6 +1,16 @@
 import { z } from 'zod';
+import type { TextLimits } from '@servicedesk/platform';
 import { NOTIFICATION_CATEGORIES, isMandatoryEmail } from '../rules/categories';
 import { isClockTime, parseClockTime } from './quiet-hours';
+
+/** "HH:MM". */
+const CLOCK_TIME_LENGTH = 5;
+
+/** The longest text each argument and input field takes, enforced before resolvers run. */
+export const PREFERENCES_TEXT_LIMITS: TextLimits = {
+  'QuietHoursInput.start': CLOCK_TIME_LENGTH,
+  'QuietHoursInput.end': CLOCK_TIME_LENGTH,
+};
 
 const clockTime = z.string().refine(isClockTime, 'must be a 24-hour time such as "07:30"');
 

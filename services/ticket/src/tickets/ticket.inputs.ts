@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { idempotencyKeySchema, pageSizeSchema } from '@servicedesk/platform';
+import {
+  CURSOR_MAX_LENGTH,
+  IDEMPOTENCY_KEY_MAX_LENGTH,
+  TextLimits,
+  idempotencyKeySchema,
+  pageSizeSchema,
+} from '@servicedesk/platform';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from './ticket-status';
 import type { TicketFilter } from './ticket-filter';
 
@@ -117,3 +123,18 @@ export const ticketListArgs = z.object({
 export type CreateTicketArgs = z.infer<typeof createTicketArgs>;
 export type ChangeTicketStatusArgs = z.infer<typeof changeTicketStatusArgs>;
 export type AddCommentArgs = z.infer<typeof addCommentArgs>;
+
+/** The longest text each argument and input field takes, enforced before resolvers run. */
+export const TICKET_TEXT_LIMITS: TextLimits = {
+  'CreateTicketInput.title': TITLE_MAX_LENGTH,
+  'CreateTicketInput.description': DESCRIPTION_MAX_LENGTH,
+  'CreateTicketInput.tags': TAG_MAX_LENGTH,
+  'Mutation.createTicket(idempotencyKey:)': IDEMPOTENCY_KEY_MAX_LENGTH,
+  'Mutation.addComment(body:)': COMMENT_MAX_LENGTH,
+  'Mutation.addComment(idempotencyKey:)': IDEMPOTENCY_KEY_MAX_LENGTH,
+  'TicketFilter.tag': TAG_MAX_LENGTH,
+  'TicketFilter.text': TITLE_MAX_LENGTH,
+  'Query.tickets(after:)': CURSOR_MAX_LENGTH,
+  'User.tickets(after:)': CURSOR_MAX_LENGTH,
+  'User.assignedTickets(after:)': CURSOR_MAX_LENGTH,
+};

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ROLES } from '@servicedesk/contracts';
-import { pageSizeSchema } from '@servicedesk/platform';
+import { CURSOR_MAX_LENGTH, TextLimits, pageSizeSchema } from '@servicedesk/platform';
 import { isReservedEmail } from './erased-account';
-import { passwordPolicyViolation } from './password-policy';
+import { PASSWORD_MAX_LENGTH, passwordPolicyViolation } from './password-policy';
 import { isIanaTimeZone } from './time-zone';
 
 /**
@@ -11,6 +11,8 @@ import { isIanaTimeZone } from './time-zone';
  */
 export const EMAIL_MAX_LENGTH = 254;
 export const NAME_MAX_LENGTH = 100;
+/** The longest IANA zone name is 32 characters; room for new ones. */
+export const TIME_ZONE_MAX_LENGTH = 64;
 
 export const emailSchema = z
   .string()
@@ -63,3 +65,12 @@ export const usersArgsSchema = z.object({
   after: z.string().nullish(),
   role: z.enum(ROLES).nullish(),
 });
+
+/** The longest text each argument and input field takes, enforced before resolvers run. */
+export const USER_TEXT_LIMITS: TextLimits = {
+  'RegisterInput.email': EMAIL_MAX_LENGTH,
+  'RegisterInput.password': PASSWORD_MAX_LENGTH,
+  'RegisterInput.name': NAME_MAX_LENGTH,
+  'RegisterInput.timeZone': TIME_ZONE_MAX_LENGTH,
+  'Query.users(after:)': CURSOR_MAX_LENGTH,
+};
