@@ -16,6 +16,7 @@ const gatewayShape = {
   SERVICE_TOKEN_SECRET: baseConfigShape.SERVICE_TOKEN_SECRET,
   OTEL_EXPORTER_OTLP_ENDPOINT: baseConfigShape.OTEL_EXPORTER_OTLP_ENDPOINT,
   SHUTDOWN_TIMEOUT_MS: baseConfigShape.SHUTDOWN_TIMEOUT_MS,
+  MAX_BODY_BYTES: baseConfigShape.MAX_BODY_BYTES,
   GATEWAY_PORT: portVariable(8080),
   /** The user service's key set; a key it rotates in is fetched when a token names its `kid`. */
   JWKS_URL: httpUrl().default('http://127.0.0.1:3001/.well-known/jwks.json'),

@@ -83,14 +83,30 @@ export const answerNotFound: RequestHandler = (_request, response) => {
   response.status(404).json({ error: 'not found' });
 };
 
+/** A body over MAX_BODY_BYTES: refused before it is read, with the limit to stay within. */
+function bodyTooLargeAnswer(limitBytes: number | undefined) {
+  return {
+    errors: [
+      {
+        message: `The request body is larger than the limit of ${limitBytes ?? 'MAX_BODY_BYTES'} bytes; send a smaller document or smaller variables`,
+        extensions: { code: 'BAD_USER_INPUT', field: 'body', maxBodyBytes: limitBytes },
+      },
+    ],
+  };
+}
+
 /**
  * Errors raised before GraphQL runs (a body that is not JSON, or too large): answered in
  * GraphQL's error shape, never with Express's default page, which shows a stack trace.
  */
 export function httpErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: { status?: number; type?: string }, _request, response, _next) => {
+  return (error: { status?: number; type?: string; limit?: number }, _request, response, _next) => {
     // Apollo finishing after the deadline guard answered: the client has had its answer.
     if (response.headersSent) return;
+    if (error.type === 'entity.too.large') {
+      response.status(413).json(bodyTooLargeAnswer(error.limit));
+      return;
+    }
     const clientError =
       typeof error.status === 'number' && error.status >= 400 && error.status < 500;
     if (!clientError)

@@ -48,8 +48,6 @@ export interface GatewayOptions {
   logger?: Logger;
 }
 
-const MAX_BODY_SIZE = '1mb';
-
 export function readSupergraph(path: string = SUPERGRAPH_PATH): string {
   if (!existsSync(path)) {
     throw new Error(
@@ -198,7 +196,7 @@ export async function createGateway(
   app.use(
     GRAPHQL_PATH,
     deadlineGuard(config.REQUEST_TIMEOUT_MS, logger),
-    express.json({ limit: MAX_BODY_SIZE }),
+    express.json({ limit: config.MAX_BODY_BYTES }),
     withRequestContext,
     expressMiddleware(server, {
       context: async ({ req, res }): Promise<GatewayContext> => {

@@ -1,12 +1,15 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { BaseConfig } from './config';
 import { HealthRegistry } from './health.registry';
 import { Logger, createLogger } from './logger';
 import { NestPinoLogger } from './nest-logger';
+import type { PlatformOptions } from './platform.module';
 import { startProcess } from './process-start';
 import { StartupDependency, waitForDependencies } from './startup-dependencies';
+import { PLATFORM_OPTIONS } from './tokens';
 import { stopTracing } from './tracing';
 
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10000;
@@ -14,12 +17,21 @@ const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10000;
 /**
  * Creates (does not start) a Nest app whose own log lines go to `logger`. Start-up errors
  * are thrown to the caller instead of aborting the process, so main.ts can log them.
+ * Bodies are read as JSON up to `MAX_BODY_BYTES`, the limit the gateway applies too, so the
+ * two agree on what a client may send.
  */
 export async function createServiceApp(
   module: Type | DynamicModule,
   logger: Logger,
-): Promise<INestApplication> {
-  return NestFactory.create(module, { logger: new NestPinoLogger(logger), abortOnError: false });
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    logger: new NestPinoLogger(logger),
+    abortOnError: false,
+    bodyParser: false,
+  });
+  const { config } = app.get<PlatformOptions>(PLATFORM_OPTIONS, { strict: false });
+  app.useBodyParser('json', { limit: config.MAX_BODY_BYTES });
+  return app;
 }
 
 export interface GracefulShutdownOptions {

@@ -53,6 +53,8 @@ export const baseConfigShape = {
     .default(LOCAL_SERVICE_TOKEN_SECRET),
   OTEL_EXPORTER_OTLP_ENDPOINT: urlVariable(['http:', 'https:']).optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10000),
+  /** The largest request body, in bytes; the gateway and every subgraph take the same. */
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
   /** How long a starting process retries PostgreSQL and RabbitMQ before it gives up and exits. */
   STARTUP_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** Handler runs of one message, the first included, before it is parked in its DLQ. */
