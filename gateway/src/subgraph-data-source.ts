@@ -53,6 +53,21 @@ class SubgraphHttpError extends Error {
 export const isSubgraphOutage = (error: unknown) =>
   !(error instanceof SubgraphHttpError && error.status < 500);
 
+/**
+ * A 4xx in GraphQL's shape (errors such as BAD_USER_INPUT for a value the client sent) is
+ * the subgraph's answer, passed on as the client's error and never counted as an outage.
+ * 401 and 403 stay failures: they refuse the gateway's own credential.
+ */
+function clientErrorAnswer(status: number, text: string): SubgraphResponse | undefined {
+  if (status < 400 || status >= 500 || status === 401 || status === 403) return undefined;
+  try {
+    const answer = JSON.parse(text) as SubgraphResponse | null;
+    return Array.isArray(answer?.errors) && answer.errors.length > 0 ? answer : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** By name, not class: the DOMException an AbortSignal throws may come from another realm (as under Jest). */
 const isTimeout = (error: unknown) =>
   typeof error === 'object' && error !== null && 'name' in error && error.name === 'TimeoutError';
@@ -113,7 +128,9 @@ export class SubgraphConnection {
     });
     if (!response.ok) {
       // Read to the end, so that the keep-alive socket can serve the next call.
-      await response.text().catch(() => undefined);
+      const text = await response.text().catch(() => '');
+      const refusal = clientErrorAnswer(response.status, text);
+      if (refusal) return refusal;
       throw new SubgraphHttpError(response.status);
     }
     const answer: unknown = await response.json();
