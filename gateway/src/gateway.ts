@@ -25,6 +25,8 @@ import { answerNotFound, createErrorFormatter, httpErrorHandler } from './errors
 import { GatewayBreakers } from './breakers';
 import { createGatewayMetrics } from './metrics';
 import { probeRoutes } from './probes';
+import { createRateLimits } from './rate-limit';
+import { ClientAddressContext, rateLimitPlugin } from './rate-limit-plugin';
 import { ServiceTokenCache } from './service-token-cache';
 import {
   GATEWAY_SERVICE_NAME,
@@ -129,6 +131,7 @@ export async function createGateway(
     issuer: GATEWAY_SERVICE_NAME,
   });
   const connections = new SubgraphConnections(config, logger);
+  const rateLimits = createRateLimits(config, logger, metrics);
   const breakers = new GatewayBreakers(config, metrics.registry, logger);
 
   const gateway = new ApolloGateway({
@@ -147,8 +150,9 @@ export async function createGateway(
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY);
   const httpServer = createServer(app);
-  const server = new ApolloServer<GatewayContext>({
+  const server = new ApolloServer<GatewayContext & ClientAddressContext>({
     gateway,
     logger,
     nodeEnv: config.NODE_ENV,
@@ -165,12 +169,14 @@ export async function createGateway(
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      rateLimitPlugin(rateLimits),
     ],
   });
 
   try {
-    await server.start();
+    await Promise.all([server.start(), rateLimits.firstConnection()]);
   } catch (error) {
+    rateLimits.close();
     await connections.close();
     throw error;
   }
@@ -192,20 +198,28 @@ export async function createGateway(
   const health = new HealthRegistry([{ name: 'supergraph', check: async () => undefined }]);
 
   app.use(assignCorrelationId, metrics.httpMiddleware);
-  app.use(probeRoutes({ health, subgraphs: () => connections.all(), registry: metrics.registry }));
+  app.use(
+    probeRoutes({
+      health,
+      subgraphs: () => connections.all(),
+      registry: metrics.registry,
+      rateLimitStore: () => rateLimits.redisState,
+    }),
+  );
   app.use(
     GRAPHQL_PATH,
     deadlineGuard(config.REQUEST_TIMEOUT_MS, logger),
     express.json({ limit: config.MAX_BODY_BYTES }),
     withRequestContext,
     expressMiddleware(server, {
-      context: async ({ req, res }): Promise<GatewayContext> => {
+      context: async ({ req, res }): Promise<GatewayContext & ClientAddressContext> => {
         const deadline = requestDeadlineOf(res);
         const authenticated = deadline.begin('authentication');
         const identity = await authenticate(req.headers.authorization).finally(authenticated);
         const requestContext = currentContext();
         if (requestContext) requestContext.identity = identity;
-        return { identity, correlationId: correlationIdOfResponse(res), deadline };
+        const correlationId = correlationIdOfResponse(res);
+        return { identity, correlationId, deadline, clientAddress: req.ip };
       },
     }),
   );
@@ -219,6 +233,7 @@ export async function createGateway(
     await server
       .stop()
       .catch((stopError: unknown) => logger.warn({ err: stopError }, 'stopping Apollo failed'));
+    rateLimits.close();
     await connections.close();
     throw error;
   }
@@ -231,6 +246,7 @@ export async function createGateway(
       health.markShuttingDown();
       // Stops the HTTP server (in-flight requests finish within the grace period), then the gateway.
       await server.stop();
+      rateLimits.close();
       await connections.close();
       breakers.shutdown();
       logger.info('gateway stopped');

@@ -1,6 +1,6 @@
 import { createMetricsRegistry, httpMetrics } from '@servicedesk/platform';
 import type { RequestHandler } from 'express';
-import { Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** How a call to a subgraph ended: answered (with or without GraphQL errors) or not at all. */
 export type SubgraphOutcome = 'ok' | 'graphql_errors' | 'http_error' | 'timeout' | 'unreachable';
@@ -8,6 +8,9 @@ export type SubgraphOutcome = 'ok' | 'graphql_errors' | 'http_error' | 'timeout'
 export interface GatewayMetrics {
   registry: Registry;
   subgraphRequestDuration: Histogram<'subgraph' | 'outcome'>;
+  /** 1 while the rate limiter's Redis answers; at 0 limits are counted per process. */
+  rateLimiterRedisUp: Gauge;
+  rateLimited: Counter<'limit'>;
   /** Times every HTTP request with the same metric names as the subgraphs use. */
   httpMiddleware: RequestHandler;
 }
@@ -24,6 +27,18 @@ export function createGatewayMetrics(knownRoutes: readonly string[]): GatewayMet
     registers: [registry],
   });
 
+  const rateLimiterRedisUp = new Gauge({
+    name: 'gateway_rate_limiter_redis_up',
+    help: 'Whether the Redis holding the rate-limit counters is reachable (1) or not (0)',
+    registers: [registry],
+  });
+  const rateLimited = new Counter({
+    name: 'gateway_rate_limited_total',
+    help: 'Requests refused with 429, by the limit they exceeded',
+    labelNames: ['limit'] as const,
+    registers: [registry],
+  });
+
   const httpMiddleware: RequestHandler = (request, response, next) => {
     const startedAt = process.hrtime.bigint();
     // Read before routers rewrite `request.path` for mounted handlers; unknown paths share one label.
@@ -36,5 +51,5 @@ export function createGatewayMetrics(knownRoutes: readonly string[]): GatewayMet
     next();
   };
 
-  return { registry, subgraphRequestDuration, httpMiddleware };
+  return { registry, subgraphRequestDuration, rateLimiterRedisUp, rateLimited, httpMiddleware };
 }

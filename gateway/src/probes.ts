@@ -7,6 +7,8 @@ export interface ProbeOptions {
   health: HealthRegistry;
   subgraphs: () => Iterable<SubgraphConnection>;
   registry: Registry;
+  /** Whether the rate limits' Redis answers; without it limits are counted per process. */
+  rateLimitStore: () => 'up' | 'down';
 }
 
 /**
@@ -14,7 +16,7 @@ export interface ProbeOptions {
  * a subgraph being down does not make the gateway unready (the rest of the graph still
  * answers), so each subgraph's reachability is reported in the body for operators only.
  */
-export function probeRoutes({ health, subgraphs, registry }: ProbeOptions): Router {
+export function probeRoutes({ health, subgraphs, registry, rateLimitStore }: ProbeOptions): Router {
   const router = Router();
   router.get('/health/live', (_request, response) => {
     response.json({ status: 'ok' });
@@ -29,9 +31,11 @@ export function probeRoutes({ health, subgraphs, registry }: ProbeOptions): Rout
         ]),
       ),
     ]);
-    response
-      .status(report.status === 'ready' ? 200 : 503)
-      .json({ ...report, subgraphs: Object.fromEntries(reachability) });
+    response.status(report.status === 'ready' ? 200 : 503).json({
+      ...report,
+      subgraphs: Object.fromEntries(reachability),
+      rateLimits: { redis: rateLimitStore() },
+    });
   });
   router.get('/metrics', async (_request, response) => {
     response.type(registry.contentType).send(await registry.metrics());

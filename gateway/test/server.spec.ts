@@ -102,6 +102,7 @@ describe('gateway server', () => {
         status: 'ready',
         checks: { supergraph: { status: 'up' } },
         subgraphs: { user: 'up', ticket: 'up' },
+        rateLimits: { redis: 'up' },
       });
       expect(partialReady.status).toBe(200);
       expect(((await partialReady.json()) as { subgraphs: unknown }).subgraphs).toEqual({

@@ -28,6 +28,7 @@ import {
   migrateNotificationDatabase,
 } from '@servicedesk/notification-service';
 import { createGateway, loadGatewayConfig, RunningGateway } from '@servicedesk/gateway';
+import { unthrottledRateLimits } from '../fixtures/rate-limit-keys';
 
 export type SubgraphName = 'user' | 'ticket' | 'appointment' | 'audit' | 'notification';
 
@@ -126,6 +127,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
 
   const gateway: RunningGateway = await createGateway(
     loadGatewayConfig({
+      ...unthrottledRateLimits('e2e'),
       ...env,
       GATEWAY_PORT: '0',
       ...Object.fromEntries(
