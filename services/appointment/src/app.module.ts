@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { Clock, Logger } from '@servicedesk/platform';
+import { Clock, Logger, TextLimits } from '@servicedesk/platform';
 import { SubgraphModule } from '@servicedesk/messaging';
 import { appointmentSubscriptions } from './appointment.subscriptions';
 import { APPOINTMENT_TEXT_LIMITS } from './appointments/appointment.inputs';
@@ -20,6 +20,12 @@ export interface AppModuleOptions {
   clock: Clock;
 }
 
+/** The longest text each argument and input field of the appointment API takes (README, Input limits). */
+export const appointmentTextLimits: TextLimits = {
+  ...APPOINTMENT_TEXT_LIMITS,
+  ...AVAILABILITY_TEXT_LIMITS,
+};
+
 /** The appointment subgraph: agents' calendars, bookings and reminders. */
 @Module({})
 export class AppModule {
@@ -35,7 +41,7 @@ export class AppModule {
           dataSource: (deps) => createAppointmentDataSource(config, deps),
           schemaDir: __dirname,
           subscriptions: appointmentSubscriptions,
-          textLimits: { ...APPOINTMENT_TEXT_LIMITS, ...AVAILABILITY_TEXT_LIMITS },
+          textLimits: appointmentTextLimits,
         }),
         CoreModule.forRoot(config, options.clock),
         AvailabilityModule,

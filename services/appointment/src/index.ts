@@ -4,3 +4,4 @@ export type { AppointmentAppOptions } from './app';
 export { loadAppointmentConfig } from './config';
 export type { AppointmentConfig } from './config';
 export { migrateAppointmentDatabase } from './migrate';
+export { appointmentTextLimits } from './app.module';

@@ -3,3 +3,4 @@ export { createAuditApp } from './app';
 export { loadAuditConfig } from './config';
 export type { AuditConfig } from './config';
 export { migrateAuditDatabase } from './migrate';
+export { AUDIT_TEXT_LIMITS as auditTextLimits } from './audit-log/audit-log.input';

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { Clock, Logger } from '@servicedesk/platform';
+import { Clock, Logger, TextLimits } from '@servicedesk/platform';
 import { SubgraphModule } from '@servicedesk/messaging';
 import type { NotificationConfig } from './config';
 import { CoreModule } from './core.module';
@@ -19,6 +19,12 @@ export interface AppModuleOptions {
   clock: Clock;
 }
 
+/** The longest text each argument and input field of the notification API takes (README, Input limits). */
+export const notificationTextLimits: TextLimits = {
+  ...NOTIFICATION_TEXT_LIMITS,
+  ...PREFERENCES_TEXT_LIMITS,
+};
+
 /** The notification subgraph: who is told what, in-app and by email. */
 @Module({})
 export class AppModule {
@@ -34,7 +40,7 @@ export class AppModule {
           dataSource: (deps) => createNotificationDataSource(config, deps),
           schemaDir: __dirname,
           subscriptions: notificationSubscriptions,
-          textLimits: { ...NOTIFICATION_TEXT_LIMITS, ...PREFERENCES_TEXT_LIMITS },
+          textLimits: notificationTextLimits,
         }),
         CoreModule.forRoot(config, options.clock),
         InboxModule,

@@ -4,3 +4,4 @@ export type { NotificationAppOptions } from './app';
 export { loadNotificationConfig } from './config';
 export type { NotificationConfig } from './config';
 export { migrateNotificationDatabase } from './migrate';
+export { notificationTextLimits } from './app.module';

@@ -3,3 +3,4 @@ export { createTicketApp } from './app';
 export { loadTicketConfig } from './config';
 export type { TicketConfig } from './config';
 export { migrateTicketDatabase } from './migrate';
+export { TICKET_TEXT_LIMITS as ticketTextLimits } from './tickets/ticket.inputs';

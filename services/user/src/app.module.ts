@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { Logger, Clock } from '@servicedesk/platform';
+import { Logger, Clock, TextLimits } from '@servicedesk/platform';
 import { SubgraphModule } from '@servicedesk/messaging';
 import { AUTH_TEXT_LIMITS } from './auth/auth.inputs';
 import { AuthModule } from './auth/auth.module';
@@ -18,6 +18,9 @@ export interface AppModuleOptions {
   clock: Clock;
 }
 
+/** The longest text each argument and input field of the user API takes (README, Input limits). */
+export const userTextLimits: TextLimits = { ...USER_TEXT_LIMITS, ...AUTH_TEXT_LIMITS };
+
 /** The user subgraph: accounts, credentials, tokens and erasure. It consumes no events. */
 @Module({})
 export class AppModule {
@@ -33,7 +36,7 @@ export class AppModule {
           dataSource: (deps) => createUserDataSource(config, deps),
           schemaDir: __dirname,
           publicPaths: [JWKS_PATH],
-          textLimits: { ...USER_TEXT_LIMITS, ...AUTH_TEXT_LIMITS },
+          textLimits: userTextLimits,
         }),
         CoreModule.forRoot(config, options.clock),
         UsersModule,

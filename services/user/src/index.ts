@@ -7,3 +7,4 @@ export { migrateUserDatabase } from './migrate';
 export { createUserDataSource, USER_SCHEMA } from './data-source';
 export { ACCESS_TOKEN_ISSUER, ACCESS_TOKEN_AUDIENCE } from './auth/access-tokens';
 export { JWKS_PATH } from './auth/jwks.controller';
+export { userTextLimits } from './app.module';
