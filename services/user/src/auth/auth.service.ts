@@ -25,7 +25,10 @@ export interface AuthPayload {
   user: UserView;
 }
 
-/** Thrown for a wrong email and a wrong password alike, so neither can be told apart. */
+/**
+ * Thrown for a wrong email, a wrong password and a locked account alike: none can be told
+ * apart, so no answer says whether an account exists.
+ */
 const INVALID_CREDENTIALS = 'invalid email or password';
 const INVALID_REFRESH_TOKEN = 'invalid or expired refresh token, sign in again';
 
@@ -38,14 +41,6 @@ type LoginAttempt =
   | { result: 'locked'; userId: string; lockedUntil: Date }
   /** Counted as a failure already; `lockedUntil` is the lock that counting it set, if any. */
   | { result: 'check-password'; user: UserEntity; lockedUntil: Date | null };
-
-export class AccountLockedError extends UnauthenticatedError {
-  constructor(lockedUntil: Date) {
-    super(`account locked until ${lockedUntil.toISOString()} after too many failed logins`);
-    this.details.reason = 'ACCOUNT_LOCKED';
-    this.details.lockedUntil = lockedUntil.toISOString();
-  }
-}
 
 /** Sign-up, sign-in, token refresh and sign-out. */
 @Injectable()
@@ -95,10 +90,23 @@ export class AuthService {
       await this.hasher.verifyNothing(password);
       throw new UnauthenticatedError(INVALID_CREDENTIALS);
     }
-    if (attempt.result === 'locked') this.refuseLocked(attempt.userId, attempt.lockedUntil);
+    if (attempt.result === 'locked') {
+      // Costs what checking a password costs, so timing does not tell a lock either.
+      await this.hasher.verifyNothing(password);
+      this.logger.warn(
+        { userId: attempt.userId, lockedUntil: attempt.lockedUntil.toISOString() },
+        'login refused: account locked',
+      );
+      throw new UnauthenticatedError(INVALID_CREDENTIALS);
+    }
     const { user, lockedUntil } = attempt;
     if (!(await this.hasher.verify(user.passwordHash, password))) {
-      if (lockedUntil) this.refuseLocked(user.id, lockedUntil);
+      if (lockedUntil) {
+        this.logger.warn(
+          { userId: user.id, lockedUntil: lockedUntil.toISOString() },
+          'account locked after too many failed logins',
+        );
+      }
       throw new UnauthenticatedError(INVALID_CREDENTIALS);
     }
     const upgradedHash = this.hasher.needsRehash(user.passwordHash)
@@ -161,14 +169,6 @@ export class AuthService {
     }
     const lockedUntil = await this.lockout.recordAttempt(tx, user, now);
     return { result: 'check-password', user, lockedUntil };
-  }
-
-  private refuseLocked(userId: string, lockedUntil: Date): never {
-    this.logger.warn(
-      { lockedUserId: userId, lockedUntil: lockedUntil.toISOString() },
-      'login refused: account locked',
-    );
-    throw new AccountLockedError(lockedUntil);
   }
 
   private async payload(user: UserEntity, refreshToken: string): Promise<AuthPayload> {
