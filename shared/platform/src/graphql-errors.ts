@@ -4,6 +4,7 @@ import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { EntityNotFoundError } from 'typeorm';
 import { RequestContext, currentContext } from './context';
 import { AppError, BadUserInputError, ErrorCode } from './errors';
+import { withoutSuggestions } from './graphql-suggestions';
 import { inputPathOf } from './input-contract';
 import { Logger, createLogger } from './logger';
 
@@ -142,12 +143,29 @@ function located(original: unknown, error: AppError): AppError {
   return new BadUserInputError(field, `${field}: ${error.message}`);
 }
 
+export interface GraphQLErrorFormatterOptions {
+  /** Production: drop graphql-js's "Did you mean …?" hints, which name parts of the schema. */
+  hideSuggestions?: boolean;
+}
+
 /**
  * Builds an Apollo `formatError`: the one place where errors become client-visible codes.
  * Typed errors keep their message and code; anything unexpected is logged in full and
  * replaced by "Unexpected error", so stack traces and internals never reach a client.
  */
-export function createGraphQLErrorFormatter(logger?: Logger) {
+export function createGraphQLErrorFormatter(
+  logger?: Logger,
+  options: GraphQLErrorFormatterOptions = {},
+) {
+  if (!options.hideSuggestions) return createCodeFormatter(logger);
+  const formatWithCode = createCodeFormatter(logger);
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = formatWithCode(formatted, error);
+    return { ...result, message: withoutSuggestions(result.message) };
+  };
+}
+
+function createCodeFormatter(logger?: Logger) {
   return function formatGraphQLError(
     formatted: GraphQLFormattedError,
     error: unknown,

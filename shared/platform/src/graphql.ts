@@ -40,7 +40,9 @@ export function subgraphGraphQLOptions(
     includeStacktraceInErrorResponses: false,
     // Apollo would otherwise read NODE_ENV itself; configuration is decided in one place.
     nodeEnv: options.production ? 'production' : 'development',
-    formatError: createGraphQLErrorFormatter(options.logger),
+    formatError: createGraphQLErrorFormatter(options.logger, {
+      hideSuggestions: options.production,
+    }),
     // Federated (ftv1) traces are for Apollo Studio; tracing here is OpenTelemetry.
     plugins: [ApolloServerPluginInlineTraceDisabled(), inputContractPlugin(options.textLimits)],
     ...(options.context ? { context: options.context } : {}),

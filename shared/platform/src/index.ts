@@ -14,6 +14,7 @@ export {
   isConnectionError,
   UNEXPECTED_ERROR_MESSAGE,
 } from './graphql-errors';
+export * from './graphql-suggestions';
 export * from './tokens';
 export * from './metrics';
 export * from './health.registry';
