@@ -6,6 +6,7 @@ import {
 } from '@servicedesk/platform';
 import { z } from 'zod';
 import { rateLimitShape } from './rate-limit-config';
+import { queryLimitShape } from './query-limits-config';
 import { SUBGRAPHS, SubgraphDefinition } from './subgraphs';
 
 const httpUrl = () => z.url({ protocol: /^https?$/ });
@@ -34,6 +35,7 @@ const gatewayShape = {
   MAX_SOCKETS_PER_SUBGRAPH: z.coerce.number().int().positive().default(64),
   /** Below the subgraphs' idle timeout (Node's default is 5 s), so a socket the server is closing is never reused. */
   SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS: milliseconds(4_000),
+  ...queryLimitShape,
   ...rateLimitShape,
   ...circuitBreakerShape,
 };

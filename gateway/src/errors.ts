@@ -1,7 +1,9 @@
 import { HeaderMap } from '@apollo/server';
+import { withoutSuggestions } from '@servicedesk/platform';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
+import { asQueryLimitRefusal } from './query-limits';
 
 /** A present but unusable access token: the whole request is refused, nothing is forwarded. */
 export function unauthenticatedError(reason: string): GraphQLError {
@@ -53,11 +55,13 @@ const INTERNAL_EXTENSIONS = ['stacktrace', 'exception', 'response', 'originalErr
 /**
  * Apollo `formatError` of the gateway. Subgraph errors were already mapped to the contract's
  * codes by the subgraph (they carry `serviceName`); what remains to do here is to strip
- * anything internal and to hide the message of errors raised inside the gateway itself
- * that are not meant for clients (they are logged instead).
+ * anything internal, to hide the message of errors raised inside the gateway itself
+ * that are not meant for clients (they are logged instead), to give refusals by a query
+ * limit their code, and in production to drop "Did you mean …?" hints.
  */
-export function createErrorFormatter(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+export function createErrorFormatter(logger: Logger, options: { hideSuggestions?: boolean } = {}) {
+  return (received: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const formatted = asQueryLimitRefusal(received);
     const extensions = { ...formatted.extensions };
     for (const key of INTERNAL_EXTENSIONS) delete extensions[key];
     const code = typeof extensions.code === 'string' ? extensions.code : 'INTERNAL_SERVER_ERROR';
@@ -71,7 +75,7 @@ export function createErrorFormatter(logger: Logger) {
       message = 'Unexpected error';
     }
     return {
-      message,
+      message: options.hideSuggestions ? withoutSuggestions(message) : message,
       ...(formatted.path ? { path: formatted.path } : {}),
       ...(formatted.locations ? { locations: formatted.locations } : {}),
       extensions,

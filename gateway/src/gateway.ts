@@ -25,6 +25,8 @@ import { answerNotFound, createErrorFormatter, httpErrorHandler } from './errors
 import { GatewayBreakers } from './breakers';
 import { createGatewayMetrics } from './metrics';
 import { probeRoutes } from './probes';
+import { queryLimitParseOptions, queryLimitRules } from './query-limits';
+import { queryLimitsOf } from './query-limits-config';
 import { createRateLimits } from './rate-limit';
 import { ClientAddressContext, rateLimitPlugin } from './rate-limit-plugin';
 import { ServiceTokenCache } from './service-token-cache';
@@ -131,6 +133,7 @@ export async function createGateway(
     issuer: GATEWAY_SERVICE_NAME,
   });
   const connections = new SubgraphConnections(config, logger);
+  const queryLimits = queryLimitsOf(config);
   const rateLimits = createRateLimits(config, logger, metrics);
   const breakers = new GatewayBreakers(config, metrics.registry, logger);
 
@@ -160,7 +163,10 @@ export async function createGateway(
     hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false,
-    formatError: createErrorFormatter(logger),
+    formatError: createErrorFormatter(logger, { hideSuggestions: production }),
+    // Refused while parsing and validating, before a query plan exists: no subgraph is called.
+    parseOptions: queryLimitParseOptions(queryLimits),
+    validationRules: queryLimitRules(queryLimits),
     plugins: [
       ApolloServerPluginDrainHttpServer({
         httpServer,
