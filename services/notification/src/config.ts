@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   baseConfigShape,
+  circuitBreakerShape,
   databasePoolShape,
   loadConfig,
   portVariable,
@@ -28,6 +29,8 @@ const notificationVariables = z.object({
   NOTIFICATION_PORT: portVariable(3004),
   // The default CONSUMER_PREFETCH (10) of deliveries needs 11 (below); one more for the rest.
   ...databasePoolShape(12),
+  /** The SMTP server's circuit breaker (`delivery/mailer.ts`). */
+  ...circuitBreakerShape,
   /** Credentials, if any, go in the URL: required explicitly in production. */
   SMTP_URL: smtpUrl.default(LOCAL_SMTP_URL),
   /** Its address's domain also names every email's Message-ID (see `delivery/message-id.ts`). */

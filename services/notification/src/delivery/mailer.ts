@@ -1,8 +1,20 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import {
+  CircuitBreakers,
+  DependencyBreaker,
+  LOGGER,
+  Logger,
+  METRICS_REGISTRY,
+} from '@servicedesk/platform';
 import { Transporter, createTransport } from 'nodemailer';
+import { Registry } from 'prom-client';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../config';
 import { emailLeaseTimes } from './email-lease';
 import { messageIdOf, senderDomain } from './message-id';
+import { classifySmtpFailure } from './smtp-failure';
+
+/** The SMTP server's breaker, as named in metrics, logs and the reason of an email not sent. */
+export const SMTP_DEPENDENCY = 'smtp';
 
 export interface OutgoingEmail {
   /** The notification it delivers: names the Message-ID, the same on every send of it. */
@@ -16,7 +28,10 @@ export interface OutgoingEmail {
 /**
  * Sends email over SMTP (`SMTP_URL`). One conversation, whatever phase it is in (connecting,
  * greeting, a server trickling its reply), is aborted at its deadline: an email's lease
- * (`email-lease.ts`) is only sound because no send outlives it.
+ * (`email-lease.ts`) is only sound because no send outlives it. Sends go through the
+ * server's circuit breaker: while it is open, a send fails at once without contacting the
+ * server, a transient failure the email is retried after as from any other. A permanent
+ * refusal (5xx, such as an unknown recipient) shows the server working and never opens it.
  */
 @Injectable()
 export class Mailer implements OnApplicationShutdown {
@@ -24,9 +39,17 @@ export class Mailer implements OnApplicationShutdown {
   private readonly from: string;
   private readonly domain: string;
   private readonly deadlineMs: number;
+  private readonly breaker: DependencyBreaker;
 
-  constructor(@Inject(NOTIFICATION_CONFIG) config: NotificationConfig) {
+  constructor(
+    @Inject(NOTIFICATION_CONFIG) config: NotificationConfig,
+    @Inject(METRICS_REGISTRY) registry: Registry,
+    @Inject(LOGGER) logger: Logger,
+  ) {
     this.transport = createTransport(config.SMTP_URL);
+    this.breaker = new CircuitBreakers(config, registry, logger).for(SMTP_DEPENDENCY, {
+      isFailure: (error) => classifySmtpFailure(error).transient,
+    });
     this.from = config.NOTIFICATION_EMAIL_FROM;
     // The configuration refuses a sender without a domain.
     this.domain = senderDomain(config.NOTIFICATION_EMAIL_FROM) as string;
@@ -35,18 +58,22 @@ export class Mailer implements OnApplicationShutdown {
 
   /**
    * Resolves once the server accepted the message; rejects with nodemailer's error otherwise,
-   * `EABORT` at the deadline (the connection closed, the message not taken).
+   * `EABORT` at the deadline (the connection closed, the message not taken), and with
+   * CircuitOpenError (`EOPENBREAKER`) while the server's breaker is open.
    */
   async send({ notificationId, ...email }: OutgoingEmail): Promise<void> {
-    await this.transport.sendMail({
-      from: this.from,
-      messageId: messageIdOf(notificationId, this.domain),
-      signal: AbortSignal.timeout(this.deadlineMs),
-      ...email,
-    });
+    await this.breaker.call(() =>
+      this.transport.sendMail({
+        from: this.from,
+        messageId: messageIdOf(notificationId, this.domain),
+        signal: AbortSignal.timeout(this.deadlineMs),
+        ...email,
+      }),
+    );
   }
 
   onApplicationShutdown(): void {
+    this.breaker.shutdown();
     this.transport.close();
   }
 }
