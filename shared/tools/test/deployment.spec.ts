@@ -115,6 +115,9 @@ const KNOWN_METRICS = new Set([
   'messaging_consumed_total',
   'db_queries_total',
   'notifications_total',
+  'circuit_breaker_state',
+  'circuit_breaker_transitions_total',
+  'circuit_breaker_rejected_calls_total',
   ...HISTOGRAMS.flatMap((h) => [h, `${h}_bucket`, `${h}_sum`, `${h}_count`]),
 ]);
 /** prom-client's default metrics. */
