@@ -148,7 +148,6 @@ describe('appointment inputs', () => {
       ['a bad customer id', { customerId: 'me' }, 'input.customerId'],
       ['a bad ticket id', { ticketId: 'T-1' }, 'input.ticketId'],
       ['a duration off the 5-minute grid', { durationMinutes: 7 }, 'input.durationMinutes'],
-      ['notes over 2000 characters', { notes: 'x'.repeat(2001) }, 'input.notes'],
     ])('rejects %s on %s', (_case, overrides, field) => {
       expect(rejectedField(bookAppointmentArgs, booking(overrides))).toBe(field);
     });
@@ -160,10 +159,9 @@ describe('appointment inputs', () => {
     });
   });
 
-  it('requires a cancellation reason of 1 to 500 characters; a reschedule reason is optional', () => {
+  it('requires a cancellation reason that is not blank; a reschedule reason is optional', () => {
     const id = randomUUID();
     expect(rejectedField(cancelAppointmentArgs, { id, reason: '  ' })).toBe('reason');
-    expect(rejectedField(cancelAppointmentArgs, { id, reason: 'x'.repeat(501) })).toBe('reason');
     expect(cancelAppointmentArgs.parse({ id, reason: ' sick ' }).reason).toBe('sick');
     expect(rescheduleAppointmentArgs.parse({ id, startsAt: monday }).reason).toBeNull();
     expect(

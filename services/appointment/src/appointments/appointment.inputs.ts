@@ -13,6 +13,7 @@ import { APPOINTMENT_STATUSES } from './appointment.model';
 /**
  * Validation of every argument the appointment API accepts. Each schema validates the whole
  * argument object of one field, so an issue's path is what the client wrote (`input.notes`).
+ * The length of each text is the input contract's (`APPOINTMENT_TEXT_LIMITS`), checked first.
  */
 const id = z.uuid({ error: 'must be a UUID' });
 const date = z.date({ error: 'must be a date-time' });
@@ -22,13 +23,11 @@ export const NOTES_MAX_LENGTH = 2000;
 export const REASON_MAX_LENGTH = 500;
 
 /** Optional text: trimmed, and blank means "not given". */
-const optionalText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max, `must be at most ${max} characters`)
-    .nullish()
-    .transform((value) => (value ? value : null));
+export const optionalText = z
+  .string()
+  .trim()
+  .nullish()
+  .transform((value) => (value ? value : null));
 
 const expectedVersion = z
   .number()
@@ -44,7 +43,7 @@ export const bookAppointmentArgs = z.object({
     durationMinutes,
     customerId: id.nullish().transform((value) => value ?? undefined),
     ticketId: id.nullish().transform((value) => value ?? null),
-    notes: optionalText(NOTES_MAX_LENGTH),
+    notes: optionalText,
   }),
   idempotencyKey: idempotencyKeySchema,
 });
@@ -52,17 +51,13 @@ export const bookAppointmentArgs = z.object({
 export const rescheduleAppointmentArgs = z.object({
   id,
   startsAt: date,
-  reason: optionalText(REASON_MAX_LENGTH),
+  reason: optionalText,
   expectedVersion,
 });
 
 export const cancelAppointmentArgs = z.object({
   id,
-  reason: z
-    .string()
-    .trim()
-    .min(1, 'is required')
-    .max(REASON_MAX_LENGTH, `must be at most ${REASON_MAX_LENGTH} characters`),
+  reason: z.string().trim().min(1, 'is required'),
   expectedVersion,
 });
 

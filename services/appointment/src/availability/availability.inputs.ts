@@ -1,6 +1,7 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import type { TextLimits } from '@servicedesk/platform';
+import { REASON_MAX_LENGTH, optionalText } from '../appointments/appointment.inputs';
 import { minutesOfDay } from '../slots/slot-calculator';
 
 /**
@@ -15,7 +16,6 @@ export const NOTICE_MAX_MINUTES = 30 * 24 * 60;
 export const BOOKING_WINDOW_MAX_DAYS = 365;
 export const MAX_WEEKLY_PERIODS = 70;
 export const TIME_OFF_MAX_DAYS = 366;
-export const REASON_MAX_LENGTH = 500;
 /** The longest IANA zone name is 32 characters; room for new ones. */
 export const TIME_ZONE_MAX_LENGTH = 64;
 /** "HH:MM". */
@@ -74,14 +74,6 @@ const minutes = (max: number, fallback: number) =>
     .nullish()
     .transform((value) => value ?? fallback);
 
-/** Blank optional text means "not given". */
-const optionalReason = z
-  .string()
-  .trim()
-  .max(REASON_MAX_LENGTH, `must be at most ${REASON_MAX_LENGTH} characters`)
-  .nullish()
-  .transform((value) => (value ? value : null));
-
 export const setAvailabilityArgs = z.object({
   input: z.object({
     agentId: id.nullish(),
@@ -106,7 +98,7 @@ export const setAvailabilityArgs = z.object({
 
 export const addTimeOffArgs = z.object({
   input: z
-    .object({ agentId: id.nullish(), startsAt: date, endsAt: date, reason: optionalReason })
+    .object({ agentId: id.nullish(), startsAt: date, endsAt: date, reason: optionalText })
     .refine((input) => input.endsAt > input.startsAt, {
       message: 'must be after startsAt',
       path: ['endsAt'],

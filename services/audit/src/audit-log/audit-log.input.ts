@@ -17,10 +17,10 @@ const instant = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-
 
 const auditFilterSchema = z
   .object({
-    aggregateType: z.string().min(1).max(TYPE_NAME_MAX_LENGTH).nullish(),
-    aggregateId: z.string().min(1).max(200).nullish(),
+    aggregateType: z.string().min(1).nullish(),
+    aggregateId: z.string().min(1).nullish(),
     actorId: z.uuid({ error: 'must be a user id' }).nullish(),
-    type: z.string().min(1).max(TYPE_NAME_MAX_LENGTH).nullish(),
+    type: z.string().min(1).nullish(),
     occurredFrom: instant.nullish(),
     occurredTo: instant.nullish(),
   })

@@ -10,7 +10,8 @@ import { TICKET_PRIORITIES, TICKET_STATUSES } from './ticket-status';
 import type { TicketFilter } from './ticket-filter';
 
 /**
- * Validation of every argument the ticket API accepts. Each schema validates the whole
+ * Validation of every argument the ticket API accepts; the length of each text is the input
+ * contract's (`TICKET_TEXT_LIMITS`), checked before these run. Each schema validates the whole
  * argument object of one field, so an issue's path is the argument's name as the client
  * wrote it (`input.title`, `assigneeId`, `filter.tag`, …).
  */
@@ -27,7 +28,6 @@ export const TAG_MAX_LENGTH = 40;
 const tag = z
   .string()
   .min(1, 'must not be empty')
-  .max(TAG_MAX_LENGTH, `must be at most ${TAG_MAX_LENGTH} characters`)
   .regex(
     /^[a-z0-9]+(?:-[a-z0-9]+)*$/,
     'must be a lowercase slug such as "billing" or "password-reset"',
@@ -42,15 +42,8 @@ const optionalText = (schema: z.ZodString) =>
 
 export const createTicketArgs = z.object({
   input: z.object({
-    title: z
-      .string()
-      .trim()
-      .min(1, 'is required')
-      .max(TITLE_MAX_LENGTH, `must be at most ${TITLE_MAX_LENGTH} characters`),
-    description: z
-      .string()
-      .trim()
-      .max(DESCRIPTION_MAX_LENGTH, `must be at most ${DESCRIPTION_MAX_LENGTH} characters`),
+    title: z.string().trim().min(1, 'is required'),
+    description: z.string().trim(),
     priority: priority.nullish().transform((value) => value ?? 'NORMAL'),
     tags: z
       .array(tag)
@@ -71,11 +64,7 @@ export const changeTicketStatusArgs = z.object({
 
 export const addCommentArgs = z.object({
   ticketId: id,
-  body: z
-    .string()
-    .trim()
-    .min(1, 'is required')
-    .max(COMMENT_MAX_LENGTH, `must be at most ${COMMENT_MAX_LENGTH} characters`),
+  body: z.string().trim().min(1, 'is required'),
   internal: z
     .boolean()
     .nullish()
@@ -91,16 +80,8 @@ const filter = z
     priority: z.array(priority).nullish(),
     assigneeId: id.nullish(),
     requesterId: id.nullish(),
-    tag: optionalText(
-      z
-        .string()
-        .trim()
-        .toLowerCase()
-        .max(TAG_MAX_LENGTH, `must be at most ${TAG_MAX_LENGTH} characters`),
-    ),
-    text: optionalText(
-      z.string().trim().max(TITLE_MAX_LENGTH, `must be at most ${TITLE_MAX_LENGTH} characters`),
-    ),
+    tag: optionalText(z.string().trim().toLowerCase()),
+    text: optionalText(z.string().trim()),
   })
   .nullish()
   .transform((value): TicketFilter => {

@@ -8,6 +8,7 @@ import { isIanaTimeZone } from './time-zone';
 /**
  * Validation of client input, one schema per operation's arguments; `validateInput`
  * turns the first problem into BAD_USER_INPUT naming the argument path (`input.email`).
+ * The length of each text is the input contract's (`USER_TEXT_LIMITS`), checked before these run.
  */
 export const EMAIL_MAX_LENGTH = 254;
 export const NAME_MAX_LENGTH = 100;
@@ -18,7 +19,6 @@ export const emailSchema = z
   .string()
   .trim()
   .min(1, 'email must not be empty')
-  .max(EMAIL_MAX_LENGTH, `email must be at most ${EMAIL_MAX_LENGTH} characters long`)
   .pipe(z.email('email must be a valid email address'));
 
 const CONTROL_CHARACTERS = /\p{Cc}/u;
@@ -27,7 +27,6 @@ const nameSchema = z
   .string()
   .trim()
   .min(1, 'name must not be empty')
-  .max(NAME_MAX_LENGTH, `name must be at most ${NAME_MAX_LENGTH} characters long`)
   .refine((name) => !CONTROL_CHARACTERS.test(name), 'name must not contain control characters');
 
 const timeZoneSchema = z
