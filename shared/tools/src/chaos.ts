@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTcpProxy, startSmtpServer } from '@servicedesk/testing';
-import { runSecrets, unlessAborted } from './bench';
+import { runRateLimits, runSecrets, unlessAborted } from './bench';
 import { createBenchDatabase, createBenchVhost, freePorts } from './bench-infrastructure';
 import { topologyOptions } from './broker-topology';
 import { ChaosCommand, ChaosUsageError, chaosUsage, parseChaosArguments } from './chaos-arguments';
@@ -100,10 +100,12 @@ async function chaos(
     [...ports.values(), sparePort].map((port) => [port, free.pop()!]),
   );
   const secrets = runSecrets();
+  const rateLimits = runRateLimits();
   const environment = (spec: ProcessSpec, port: number): NodeJS.ProcessEnv => {
     const own = faults.get(spec.name);
     return stackEnvironment(ports, {
       ...secrets,
+      ...rateLimits,
       ...RUN_SETTINGS,
       SMTP_URL: smtp.url,
       [spec.portVariable]: String(port),

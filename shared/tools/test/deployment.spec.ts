@@ -43,7 +43,16 @@ const PROCESSES: DeployedProcess[] = [
     egressPorts: [587, 465, 25],
   },
   { name: 'appointment', kind: 'subgraph', port: 3005, autoscaled: true },
-  { name: 'gateway', kind: 'gateway', port: 8080, autoscaled: true },
+  {
+    name: 'gateway',
+    kind: 'gateway',
+    port: 8080,
+    autoscaled: true,
+    // The rate limits' Redis: its URL may carry a password.
+    secrets: ['REDIS_URL'],
+    config: ['TRUST_PROXY'],
+    egressPorts: [6379],
+  },
 ];
 
 const SUBGRAPHS = PROCESSES.filter((p) => p.kind === 'subgraph');
@@ -499,6 +508,13 @@ describe('docker-compose.yml', () => {
           : Object.fromEntries(SUBGRAPHS.map((s) => [s.name, { condition: 'service_healthy' }]));
       expect(service().depends_on).toMatchObject(expected);
     });
+  });
+
+  it('runs an unpersisted Redis 7 for the gateway’s rate limits, which it is pointed at', () => {
+    const redis = composeService('redis');
+    expect(redis.image).toMatch(/^redis:7[.\d]*-alpine$/);
+    expect([redis.command].flat().join(' ')).toContain('--appendonly no');
+    expect(environmentOf(composeService(GATEWAY.name)).REDIS_URL).toBe('redis://redis:6379');
   });
 
   it('points the gateway at every subgraph and at the JWKS', () => {
