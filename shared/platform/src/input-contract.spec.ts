@@ -116,6 +116,13 @@ describe('the input contract', () => {
     expect(error.extensions.field).toBe('input.ownerId');
   });
 
+  it('checks only the operation that runs', () => {
+    const source = 'query Other { tickets(text: "\\u0000") { id } } query Runs { tickets { id } }';
+    const document = parse(source);
+    const runs = document.definitions[1] as OperationDefinitionNode;
+    expect(() => checkTextInputs(schema, document, runs, {}, limits)).not.toThrow();
+  });
+
   it('uses a variable default when the variable is not sent', () => {
     expect(
       refusal('query($t: String = "\\u0000") { tickets(text: $t) { id } }').extensions.field,

@@ -137,25 +137,22 @@ export function checkTextInputs(
         : definition.defaultValue && valueFromASTUntyped(definition.defaultValue);
   }
   const typeInfo = new TypeInfo(schema);
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      Argument(node) {
-        const arg = typeInfo.getArgument();
-        const parent = typeInfo.getParentType();
-        const field = typeInfo.getFieldDef();
-        if (!arg || !parent || !field) return;
-        const coordinate = `${parent.name}.${field.name}(${arg.name}:)`;
-        checkValue(
-          valueFromASTUntyped(node.value, values),
-          arg.type,
-          [arg.name],
-          coordinate,
-          limits,
-        );
-      },
-    }),
-  );
+  const visitor = visitWithTypeInfo(typeInfo, {
+    Argument(node) {
+      const arg = typeInfo.getArgument();
+      const parent = typeInfo.getParentType();
+      const field = typeInfo.getFieldDef();
+      if (!arg || !parent || !field) return;
+      const coordinate = `${parent.name}.${field.name}(${arg.name}:)`;
+      checkValue(valueFromASTUntyped(node.value, values), arg.type, [arg.name], coordinate, limits);
+    },
+  });
+  // The operation that runs and the fragments it may spread; other operations do not run.
+  for (const definition of document.definitions) {
+    if (definition === operation || definition.kind === Kind.FRAGMENT_DEFINITION) {
+      visit(definition, visitor);
+    }
+  }
 }
 
 /**
