@@ -4,6 +4,7 @@ import { RunningGateway, createGateway, loadGatewayConfig } from '@servicedesk/g
 import { Actor, createTicket, register } from './actors';
 import { SlowLink } from './slow-link';
 import { SubgraphName, Stack, startStack } from './stack';
+import { unthrottledRateLimits } from '../fixtures/rate-limit-keys';
 
 const SUBGRAPH_TIMEOUT_MS = 2_000;
 const REQUEST_TIMEOUT_MS = 3_000;
@@ -32,6 +33,7 @@ describe('a request against slow or wedged subgraphs, through the gateway', () =
     // A second gateway in front of the same subgraphs, each reached through a link the test controls.
     gateway = await createGateway(
       loadGatewayConfig({
+        ...unthrottledRateLimits('e2e-deadline'),
         NODE_ENV: 'test',
         GATEWAY_PORT: '0',
         SERVICE_TOKEN_SECRET: stack.serviceTokenSecret,
