@@ -2,15 +2,18 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import {
   ASTNode,
   DocumentNode,
+  FragmentDefinitionNode,
   GraphQLError,
   GraphQLInputType,
+  GraphQLNamedType,
   GraphQLSchema,
   Kind,
   OperationDefinitionNode,
-  TypeInfo,
+  SelectionSetNode,
   ValueNode,
   getNamedType,
   isInputObjectType,
+  isInterfaceType,
   isListType,
   isNonNullType,
   isObjectType,
@@ -18,7 +21,6 @@ import {
   parse,
   valueFromASTUntyped,
   visit,
-  visitWithTypeInfo,
 } from 'graphql';
 import { BadUserInputError } from './errors';
 import { unreadableTextProblem } from './validation';
@@ -84,6 +86,12 @@ function refuse(field: string, problem: string): never {
   });
 }
 
+/** Whether values of `type` can contain text to check (not, say, federation's `_Any` representations). */
+function mayHoldText(type: GraphQLInputType): boolean {
+  const named = getNamedType(type);
+  return isInputObjectType(named) || named.name === 'String' || named.name === 'ID';
+}
+
 function checkValue(
   value: unknown,
   type: GraphQLInputType,
@@ -91,7 +99,7 @@ function checkValue(
   coordinate: string,
   limits: TextLimits,
 ): void {
-  if (value === null || value === undefined) return;
+  if (value === null || value === undefined || !mayHoldText(type)) return;
   if (isNonNullType(type)) return checkValue(value, type.ofType, path, coordinate, limits);
   if (isListType(type)) {
     // A single value where a list is expected is coerced into a list of one.
@@ -115,8 +123,54 @@ function checkValue(
   const problem = unreadableTextProblem(value);
   if (problem) refuse(path.join('.'), problem);
   const max = type.name === 'ID' ? ID_MAX_LENGTH : limits[coordinate];
-  if (max !== undefined && [...value].length > max) {
+  // Characters, not UTF-16 units; never more than units, so only a long value is counted.
+  if (max !== undefined && value.length > max && [...value].length > max) {
     refuse(path.join('.'), `must be at most ${max} characters`);
+  }
+}
+
+interface Walk {
+  schema: GraphQLSchema;
+  fragments: Map<string, FragmentDefinitionNode>;
+  /** Fragments already walked: each is checked once, however often it is spread. */
+  walked: Set<string>;
+  values: Record<string, unknown>;
+  limits: TextLimits;
+}
+
+/**
+ * Walks the selections by hand rather than with graphql-js's `visit` and `TypeInfo`, which
+ * cost several times more on every request a subgraph serves.
+ */
+function checkSelections(selectionSet: SelectionSetNode, parent: GraphQLNamedType, walk: Walk) {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      const field =
+        isObjectType(parent) || isInterfaceType(parent)
+          ? parent.getFields()[selection.name.value]
+          : undefined;
+      if (!field) continue; // __typename, or a field validation has already refused
+      for (const node of selection.arguments ?? []) {
+        const arg = field.args.find((candidate) => candidate.name === node.name.value);
+        if (!arg) continue;
+        const coordinate = `${parent.name}.${field.name}(${arg.name}:)`;
+        const value = valueFromASTUntyped(node.value, walk.values);
+        checkValue(value, arg.type, [arg.name], coordinate, walk.limits);
+      }
+      if (selection.selectionSet) {
+        checkSelections(selection.selectionSet, getNamedType(field.type), walk);
+      }
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const type = selection.typeCondition
+        ? walk.schema.getType(selection.typeCondition.name.value)
+        : parent;
+      if (type) checkSelections(selection.selectionSet, type, walk);
+    } else if (!walk.walked.has(selection.name.value)) {
+      walk.walked.add(selection.name.value);
+      const fragment = walk.fragments.get(selection.name.value);
+      const type = fragment && walk.schema.getType(fragment.typeCondition.name.value);
+      if (fragment && type) checkSelections(fragment.selectionSet, type, walk);
+    }
   }
 }
 
@@ -136,23 +190,21 @@ export function checkTextInputs(
         ? variables[name]
         : definition.defaultValue && valueFromASTUntyped(definition.defaultValue);
   }
-  const typeInfo = new TypeInfo(schema);
-  const visitor = visitWithTypeInfo(typeInfo, {
-    Argument(node) {
-      const arg = typeInfo.getArgument();
-      const parent = typeInfo.getParentType();
-      const field = typeInfo.getFieldDef();
-      if (!arg || !parent || !field) return;
-      const coordinate = `${parent.name}.${field.name}(${arg.name}:)`;
-      checkValue(valueFromASTUntyped(node.value, values), arg.type, [arg.name], coordinate, limits);
-    },
-  });
-  // The operation that runs and the fragments it may spread; other operations do not run.
+  const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
-    if (definition === operation || definition.kind === Kind.FRAGMENT_DEFINITION) {
-      visit(definition, visitor);
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) {
+      fragments.set(definition.name.value, definition);
     }
   }
+  const root = schema.getRootType(operation.operation);
+  if (!root) return;
+  checkSelections(operation.selectionSet, root, {
+    schema,
+    fragments,
+    walked: new Set(),
+    values,
+    limits,
+  });
 }
 
 /**
