@@ -1,4 +1,6 @@
 import { Writable } from 'node:stream';
+import { ROOT_CONTEXT, context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { runWithContext } from './context';
 import { REDACTED, createLogger } from './logger';
 
@@ -36,6 +38,27 @@ describe('createLogger', () => {
     expect(lines[1]).toMatchObject({ correlationId: 'corr-2' });
     expect(lines[1]).not.toHaveProperty('userId');
     expect(lines[2]).not.toHaveProperty('correlationId');
+  });
+
+  it('names the active span as traceId and spanId, and adds nothing without one', () => {
+    const { logger, lines } = capture();
+    const manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+    const spanContext = {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: 1,
+    };
+    try {
+      context.with(trace.setSpanContext(ROOT_CONTEXT, spanContext), () => logger.info('traced'));
+      logger.info('untraced');
+    } finally {
+      context.disable();
+    }
+
+    expect(lines[0]).toMatchObject({ traceId: spanContext.traceId, spanId: spanContext.spanId });
+    expect(lines[0]).not.toHaveProperty('trace_id');
+    expect(lines[1]).not.toHaveProperty('traceId');
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino from 'pino';
 import { currentContext } from './context';
 
@@ -40,6 +41,26 @@ export const REDACT_PATHS: readonly string[] = redactPaths();
 export const REDACTED = '[REDACTED]';
 
 /**
+ * The fields that tie a line to its request and trace, named alike in every process
+ * (docs/logging.md). Trace ids come from the active span, so they appear whenever tracing is
+ * on, under the same names as the access lines use.
+ */
+function contextFields(): Record<string, string> {
+  const fields: Record<string, string> = {};
+  const context = currentContext();
+  if (context) {
+    fields.correlationId = context.correlationId;
+    if (context.identity) fields.userId = context.identity.userId;
+  }
+  const span = trace.getActiveSpan()?.spanContext();
+  if (span && isSpanContextValid(span)) {
+    fields.traceId = span.traceId;
+    fields.spanId = span.spanId;
+  }
+  return fields;
+}
+
+/**
  * Structured JSON logs: every line names the service and, inside a request or a consumed
  * message, its correlation id and user, so one operation can be followed across services.
  * `destination` exists for tests; services log to stdout.
@@ -55,13 +76,7 @@ export function createLogger(
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: [...REDACT_PATHS], censor: REDACTED },
-    mixin() {
-      const context = currentContext();
-      if (!context) return {};
-      return context.identity
-        ? { correlationId: context.correlationId, userId: context.identity.userId }
-        : { correlationId: context.correlationId };
-    },
+    mixin: contextFields,
   };
   return destination ? pino(options, destination) : pino(options);
 }
