@@ -83,6 +83,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, O
   async onApplicationBootstrap(): Promise<void> {
     const registry = this.options.registry ?? SUBSCRIPTIONS;
     const consumer = consumerOptions(this.options.consumer);
+    this.metrics.startAtZero(this.options.service, registry);
     const subscriptions = subscriptionsFromRegistry(
       this.options.service,
       registry,

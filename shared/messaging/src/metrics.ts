@@ -1,4 +1,10 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  EVENT_TYPES,
+  SubscriptionRegistry,
+  aggregateTypeOf,
+  consumingServiceOf,
+} from '@servicedesk/contracts';
 import { Logger, singleMetric } from '@servicedesk/platform';
 import { OutboxBacklog } from './outbox-operations';
 
@@ -134,6 +140,24 @@ export class MessagingMetrics {
   observeOutbox(source: () => Promise<OutboxBacklog>, logger: Logger): void {
     this.backlog.observe(source, logger);
   }
+
+  /**
+   * Exports every series `service` can produce at 0 from the start: a series first seen at 1
+   * reads as no increase to `increase()` and `rate()` (the first dead-lettered message would
+   * page nobody), and a panel on it shows "No data" instead of 0. `service` publishes the
+   * events of its own aggregate and consumes its queues of `registry`.
+   */
+  startAtZero(service: string, registry: SubscriptionRegistry): void {
+    for (const type of EVENT_TYPES) {
+      if (aggregateTypeOf(type) === service) this.published.inc({ type }, 0);
+    }
+    for (const queue of Object.keys(registry)) {
+      if (consumingServiceOf(queue) !== service) continue;
+      for (const outcome of CONSUME_OUTCOMES) this.consumed.inc({ queue, outcome }, 0);
+      this.handlerDuration.zero({ queue });
+    }
+  }
 }
 
-export type ConsumeOutcome = 'processed' | 'duplicate' | 'retried' | 'dead_lettered';
+export const CONSUME_OUTCOMES = ['processed', 'duplicate', 'retried', 'dead_lettered'] as const;
+export type ConsumeOutcome = (typeof CONSUME_OUTCOMES)[number];
