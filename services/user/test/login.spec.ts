@@ -1,6 +1,7 @@
 import * as argon2 from 'argon2';
 import { LOGGER, Logger } from '@servicedesk/platform';
 import { anIdentity } from '@servicedesk/testing';
+import { LOGIN_FAILED_MESSAGE, emailDigest } from '../src/auth/auth.service';
 import { PasswordHasher } from '../src/users/password-hasher';
 import { AuthPayloadData, LOGIN, aRegistration, registerUser } from './support/builders';
 import { Gate } from './support/gate';
@@ -76,6 +77,26 @@ describe('login', () => {
     expect(afterLockout.errors).toBeUndefined();
     expect(afterLockout.data!.login.user.id).toBe(user.id);
     expect(await service.count('login_failures', 'user_id = $1', [user.id])).toBe(0);
+  });
+
+  it('logs each failed login at info, by user id or an email digest, never the email in clear', async () => {
+    const { registration, user } = await registerUser(service);
+    const unknownEmail = `nobody-${registration.email}`;
+    const lines = jest.spyOn(service.app.get<Logger>(LOGGER), 'info');
+    try {
+      await login(registration.email, 'Wrong-password-1');
+      await login(unknownEmail, registration.password);
+
+      const failures = lines.mock.calls.filter(([, message]) => message === LOGIN_FAILED_MESSAGE);
+      expect(failures).toEqual([
+        [{ userId: user.id, reason: 'wrong_password' }, LOGIN_FAILED_MESSAGE],
+        [{ reason: 'unknown_email', emailDigest: emailDigest(unknownEmail) }, LOGIN_FAILED_MESSAGE],
+      ]);
+      expect(JSON.stringify(failures)).not.toContain(registration.email);
+      expect(JSON.stringify(failures)).not.toContain(unknownEmail);
+    } finally {
+      lines.mockRestore();
+    }
   });
 
   it('logs the lock and each refused attempt for operators, by user id and without the email', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   ConflictError,
@@ -31,6 +32,15 @@ export interface AuthPayload {
  */
 const INVALID_CREDENTIALS = 'invalid email or password';
 const INVALID_REFRESH_TOKEN = 'invalid or expired refresh token, sign in again';
+export const LOGIN_FAILED_MESSAGE = 'login failed';
+
+/**
+ * Failed logins for an unknown email are grouped by a digest of the address, never the address
+ * itself: repeated attempts against one address show up together, and the log holds no email.
+ */
+export function emailDigest(email: string): string {
+  return createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 16);
+}
 
 /**
  * How a login attempt starts, decided in a short transaction whose writes must be kept even
@@ -88,6 +98,10 @@ export class AuthService {
     const attempt = await this.unitOfWork.run((tx) => this.startAttempt(tx, email));
     if (attempt.result === 'unknown-email') {
       await this.hasher.verifyNothing(password);
+      this.logger.info(
+        { reason: 'unknown_email', emailDigest: emailDigest(email) },
+        LOGIN_FAILED_MESSAGE,
+      );
       throw new UnauthenticatedError(INVALID_CREDENTIALS);
     }
     if (attempt.result === 'locked') {
@@ -101,6 +115,7 @@ export class AuthService {
     }
     const { user, lockedUntil } = attempt;
     if (!(await this.hasher.verify(user.passwordHash, password))) {
+      this.logger.info({ userId: user.id, reason: 'wrong_password' }, LOGIN_FAILED_MESSAGE);
       if (lockedUntil) {
         this.logger.warn(
           { userId: user.id, lockedUntil: lockedUntil.toISOString() },
