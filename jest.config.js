@@ -26,6 +26,7 @@ module.exports = {
     '^@servicedesk/(user|ticket|audit|appointment|notification)-service$':
       '<rootDir>/services/$1/src',
     '^@servicedesk/gateway$': '<rootDir>/gateway/src',
+    '^@servicedesk/platform/([a-z-]+)$': '<rootDir>/shared/platform/src/$1',
     '^@servicedesk/([a-z-]+)$': '<rootDir>/shared/$1/src',
   },
   setupFiles: ['reflect-metadata'],

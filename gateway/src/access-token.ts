@@ -1,5 +1,5 @@
 import { ROLES, Role } from '@servicedesk/contracts';
-import type { DependencyBreaker, Identity } from '@servicedesk/platform';
+import type { DependencyBreaker, Identity } from '@servicedesk/platform/standalone';
 import {
   JWTVerifyGetKey,
   createLocalJWKSet,

@@ -1,4 +1,4 @@
-import type { Identity } from '@servicedesk/platform';
+import type { Identity } from '@servicedesk/platform/standalone';
 import type { Logger } from 'pino';
 import {
   AccessTokenVerifier,

@@ -5,7 +5,7 @@ import {
   CircuitBreakers,
   DependencyBreaker,
   Logger,
-} from '@servicedesk/platform';
+} from '@servicedesk/platform/standalone';
 import { Counter, Registry } from 'prom-client';
 import { isSubgraphOutage } from './subgraph-data-source';
 

@@ -3,7 +3,7 @@ import {
   circuitBreakerShape,
   loadConfig,
   portVariable,
-} from '@servicedesk/platform';
+} from '@servicedesk/platform/standalone';
 import { z } from 'zod';
 import { rateLimitShape } from './rate-limit-config';
 import { queryLimitShape } from './query-limits-config';

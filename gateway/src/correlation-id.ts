@@ -1,4 +1,8 @@
-import { CORRELATION_ID_HEADER, correlationIdOf, runWithContext } from '@servicedesk/platform';
+import {
+  CORRELATION_ID_HEADER,
+  correlationIdOf,
+  runWithContext,
+} from '@servicedesk/platform/standalone';
 import type { RequestHandler, Response } from 'express';
 
 export function correlationIdOfResponse(response: Response): string {

@@ -1,4 +1,4 @@
-import { createLogger } from '@servicedesk/platform';
+import { createLogger } from '@servicedesk/platform/standalone';
 import { GraphQLError } from 'graphql';
 import { createErrorFormatter } from './errors';
 

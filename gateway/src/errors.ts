@@ -1,5 +1,5 @@
 import { HeaderMap } from '@apollo/server';
-import { withoutSuggestions } from '@servicedesk/platform';
+import { withoutSuggestions } from '@servicedesk/platform/standalone';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';

@@ -14,7 +14,7 @@ import {
   PUBLIC_PATHS,
   createLogger,
   currentContext,
-} from '@servicedesk/platform';
+} from '@servicedesk/platform/standalone';
 import express from 'express';
 import { createAccessTokenVerifier } from './access-token';
 import { createAuthenticator } from './authentication';

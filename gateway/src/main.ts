@@ -1,7 +1,7 @@
 // The gateway's process: it starts whole (port free, supergraph loaded) or exits 1 having
 // stopped what it had started; a signal stops it gracefully.
 import './tracing';
-import { createLogger, startProcess, stopTracing } from '@servicedesk/platform';
+import { createLogger, startProcess, stopTracing } from '@servicedesk/platform/standalone';
 import { loadGatewayConfig } from './config';
 import { createGateway } from './gateway';
 import { GATEWAY_SERVICE_NAME } from './subgraph-data-source';

@@ -1,4 +1,4 @@
-import { createMetricsRegistry, httpMetrics } from '@servicedesk/platform';
+import { createMetricsRegistry, httpMetrics } from '@servicedesk/platform/standalone';
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 

@@ -1,4 +1,4 @@
-import type { HealthRegistry } from '@servicedesk/platform';
+import type { HealthRegistry } from '@servicedesk/platform/standalone';
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { SubgraphConnection } from './subgraph-data-source';

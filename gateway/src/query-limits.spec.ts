@@ -1,4 +1,4 @@
-import { ConfigError } from '@servicedesk/platform';
+import { ConfigError } from '@servicedesk/platform/standalone';
 import { buildSchema, parse, validate } from 'graphql';
 import { loadGatewayConfig } from './config';
 import { readSupergraph } from './gateway';

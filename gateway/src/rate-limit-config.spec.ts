@@ -1,4 +1,4 @@
-import { ConfigError } from '@servicedesk/platform';
+import { ConfigError } from '@servicedesk/platform/standalone';
 import { loadGatewayConfig } from './config';
 
 describe('rate-limit configuration', () => {

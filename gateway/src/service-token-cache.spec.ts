@@ -1,4 +1,4 @@
-import { Identity, signServiceToken, verifyServiceToken } from '@servicedesk/platform';
+import { Identity, signServiceToken, verifyServiceToken } from '@servicedesk/platform/standalone';
 import { ServiceTokenCache } from './service-token-cache';
 
 const SECRET = 'unit-test-service-token-secret';

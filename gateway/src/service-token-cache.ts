@@ -1,4 +1,4 @@
-import { Identity, signServiceToken } from '@servicedesk/platform';
+import { Identity, signServiceToken } from '@servicedesk/platform/standalone';
 
 export interface ServiceTokenCacheOptions {
   secret: string;

@@ -6,7 +6,7 @@ import {
   Identity,
   SERVICE_NAME_HEADER,
   SERVICE_TOKEN_HEADER,
-} from '@servicedesk/platform';
+} from '@servicedesk/platform/standalone';
 import type { Logger } from 'pino';
 import type { Counter, Histogram } from 'prom-client';
 import { Agent, fetch } from 'undici';

@@ -1,4 +1,4 @@
-import { startTracing } from '@servicedesk/platform';
+import { startTracing } from '@servicedesk/platform/tracing';
 
 // Imported first by main.ts: the instrumentations must be in place before express, http and
 // undici are loaded by the rest of the gateway.

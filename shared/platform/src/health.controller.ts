@@ -4,8 +4,7 @@ import { Registry } from 'prom-client';
 import { HealthRegistry } from './health.registry';
 import { METRICS_REGISTRY } from './tokens';
 
-/** Probes and scrape endpoint; the request middleware lets these through without a credential. */
-export const PUBLIC_PATHS = ['/health/live', '/health/ready', '/metrics'] as const;
+export { PUBLIC_PATHS } from './paths';
 
 @Controller()
 export class HealthController {

@@ -1,12 +1,12 @@
 import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { Registry } from 'prom-client';
-import { PUBLIC_PATHS } from './health.controller';
 import { Logger } from './logger';
 import { HttpMetrics, httpMetrics } from './metrics';
+import { GRAPHQL_PATH, PUBLIC_PATHS } from './paths';
 import { LOGGER, METRICS_REGISTRY } from './tokens';
 
-export const GRAPHQL_PATH = '/graphql';
+export { GRAPHQL_PATH } from './paths';
 
 /** Route label values are bounded: unknown paths (scanners, typos) share one label. */
 const KNOWN_ROUTES = new Set<string>([GRAPHQL_PATH, ...PUBLIC_PATHS]);

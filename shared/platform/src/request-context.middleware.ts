@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { Identity, runWithContext } from './context';
+import { correlationIdOf } from './correlation-id';
 import { UnauthenticatedError } from './errors';
 import { bindRequestLogger } from './graphql-errors';
 import { PUBLIC_PATHS } from './health.controller';
@@ -15,13 +15,7 @@ import {
 } from './service-credential';
 import { LOGGER, PLATFORM_OPTIONS } from './tokens';
 
-/** Ids we accept from callers: bounded and log-safe; anything else is replaced. */
-const CORRELATION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
-
-export function correlationIdOf(request: Request): string {
-  const supplied = request.header(CORRELATION_ID_HEADER);
-  return supplied && CORRELATION_ID_PATTERN.test(supplied) ? supplied : randomUUID();
-}
+export { correlationIdOf };
 
 function isPublic(path: string, extraPublicPaths: readonly string[] = []): boolean {
   return (PUBLIC_PATHS as readonly string[]).includes(path) || extraPublicPaths.includes(path);
