@@ -7,6 +7,7 @@ describe('parseBenchArguments', () => {
       durationSeconds: 20,
       concurrency: 16,
       json: false,
+      gateway: false,
     });
   });
 
@@ -16,6 +17,7 @@ describe('parseBenchArguments', () => {
       durationSeconds: 10,
       concurrency: 8,
       json: true,
+      gateway: false,
     });
   });
 

@@ -2,7 +2,14 @@ import { parseArgs } from 'node:util';
 
 /** What `npm run bench -- …` was asked to do. */
 export type BenchCommand =
-  { kind: 'run'; durationSeconds: number; concurrency: number; json: boolean } | { kind: 'help' };
+  | {
+      kind: 'run';
+      durationSeconds: number;
+      concurrency: number;
+      json: boolean;
+      gateway: boolean;
+    }
+  | { kind: 'help' };
 
 export const BENCH_USAGE = `Usage: npm run bench -- [--duration <seconds>] [--concurrency <clients>] [--json]
 
@@ -21,6 +28,9 @@ the emails, then measures through the gateway:
   --duration <seconds>     length of the read, write, slots and book phases (1-300, default 20)
   --concurrency <clients>  concurrent clients in those phases (1-256, default 16)
   --json                   print the figures as JSON instead of a table
+  --gateway                instead: the gateway beside a stock @apollo/gateway, alternating
+                           rounds of me { id email }, the read above and createTicket, and
+                           me { id email } sent to the user subgraph directly
 
 Reads DATABASE_URL and RABBITMQ_URL (defaults: the local PostgreSQL and RabbitMQ); the
 database and vhost it creates there are removed at the end.`;
@@ -51,6 +61,7 @@ export function parseBenchArguments(argv: readonly string[]): BenchCommand {
         duration: { type: 'string' },
         concurrency: { type: 'string' },
         json: { type: 'boolean', default: false },
+        gateway: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -76,5 +87,6 @@ export function parseBenchArguments(argv: readonly string[]): BenchCommand {
       MAX_CONCURRENCY,
     ),
     json: values.json,
+    gateway: values.gateway,
   };
 }

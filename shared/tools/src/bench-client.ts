@@ -25,6 +25,8 @@ export class GatewayClient {
   constructor(
     private readonly url: string,
     private readonly signal: AbortSignal,
+    /** Sent with every call, e.g. a service credential when calling a subgraph directly. */
+    private readonly headers: Record<string, string> = {},
   ) {}
 
   /** The `data` of a call that succeeded; throws GraphQLCallError otherwise. */
@@ -37,6 +39,7 @@ export class GatewayClient {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
+        ...this.headers,
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
       body: JSON.stringify({ query, variables }),

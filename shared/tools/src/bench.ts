@@ -9,6 +9,7 @@ import {
 } from './bench-infrastructure';
 import { MailSink } from './bench-mail';
 import { BenchReport, machineFacts, renderReport } from './bench-report';
+import { runGatewayBenchmark } from './bench-gateway-run';
 import { BenchScenario } from './bench-scenario';
 import { loadToolsConfig } from './config';
 import { SUBGRAPH_PROCESSES } from './processes';
@@ -79,7 +80,7 @@ async function benchmark(
   signal: AbortSignal,
   fail: (error: Error) => void,
   cleanups: Cleanup[],
-): Promise<BenchReport> {
+): Promise<BenchReport | string> {
   const config = loadToolsConfig();
   const name = benchName();
   const notes: string[] = [];
@@ -94,7 +95,8 @@ async function benchmark(
   }
 
   // One port per process, and one for the SMTP server.
-  const free = await freePorts(SUBGRAPH_PROCESSES.length + 2);
+  const free = await freePorts(SUBGRAPH_PROCESSES.length + 3);
+  const stockPort = free.pop()!;
   const mail = await MailSink.start(`smtp://127.0.0.1:${free.pop()!}`);
   // Pushed before the services, so it closes after they have stopped sending.
   cleanups.push({ what: 'close the SMTP server', run: () => mail.close() });
@@ -126,6 +128,26 @@ async function benchmark(
   );
   await unlessAborted(stack.start(), signal);
 
+  if (command.gateway) {
+    const env = stackEnvironment(ports, { ...secrets, NODE_ENV, LOG_LEVEL });
+    return runGatewayBenchmark({
+      api: new GatewayClient(`http://127.0.0.1:${ports.get('gateway')}/graphql`, signal),
+      stockUrl: `http://127.0.0.1:${stockPort}/`,
+      userSubgraphUrl: `http://127.0.0.1:${ports.get('user')}/graphql`,
+      env,
+      stockPort,
+      projectPid: stack.pid('gateway')!,
+      userPid: stack.pid('user')!,
+      secret: secrets.SERVICE_TOKEN_SECRET,
+      admin: { email: secrets.ADMIN_EMAIL, password: secrets.ADMIN_PASSWORD },
+      clients: command.concurrency,
+      rounds: 3,
+      durationMs: command.durationSeconds * 1000,
+      signal,
+      output: process.stderr,
+      say,
+    });
+  }
   const scenario = new BenchScenario({
     api: new GatewayClient(`http://127.0.0.1:${ports.get('gateway')}/graphql`, signal),
     signal,
@@ -175,7 +197,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const report = await benchmark(command, stop.signal, (error) => stop.abort(error), cleanups);
     process.stdout.write(
-      `${command.json ? JSON.stringify(report, null, 2) : renderReport(report)}\n`,
+      `${typeof report === 'string' ? report : command.json ? JSON.stringify(report, null, 2) : renderReport(report)}\n`,
     );
     return 0;
   } catch (error) {

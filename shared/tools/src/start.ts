@@ -127,6 +127,11 @@ export class ServiceStack {
     return this.stopping;
   }
 
+  /** The operating system's id of a running process of the stack, e.g. to read its CPU time. */
+  pid(name: string): number | undefined {
+    return this.children.get(name)?.pid;
+  }
+
   /** Last resort when this process exits without `stop()`: no process outlives its supervisor. */
   signalRemaining(): void {
     for (const child of this.children.values()) child.kill('SIGTERM');
