@@ -127,6 +127,11 @@ const KNOWN_METRICS = new Set([
   'circuit_breaker_state',
   'circuit_breaker_transitions_total',
   'circuit_breaker_rejected_calls_total',
+  // RabbitMQ's own, per queue, from its /metrics/detailed (labels vhost, queue).
+  'rabbitmq_detailed_queue_messages',
+  'rabbitmq_detailed_queue_messages_ready',
+  'rabbitmq_detailed_queue_messages_unacked',
+  'rabbitmq_detailed_queue_consumers',
   ...HISTOGRAMS.flatMap((h) => [h, `${h}_bucket`, `${h}_sum`, `${h}_count`]),
 ]);
 /** prom-client's default metrics. */
@@ -237,6 +242,9 @@ interface Route extends Manifest {
 interface RuleGroup {
   name: string;
   rules: { alert?: string; expr: string; for?: string; labels?: Labels; annotations?: Labels }[];
+}
+interface RuleTestFile {
+  tests: { alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[] }[];
 }
 interface Kustomization {
   namespace?: string;
@@ -932,9 +940,11 @@ describe('openshift/', () => {
 describe('prometheus/', () => {
   const config = load(read('prometheus/prometheus.yml')) as {
     rule_files?: string[];
+    alerting?: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
     scrape_configs: {
       job_name: string;
       metrics_path?: string;
+      params?: Record<string, string[]>;
       static_configs: { targets: string[]; labels?: Labels }[];
     }[];
   };
@@ -952,6 +962,22 @@ describe('prometheus/', () => {
       s.targets.includes(`${app.name}:${app.port}`),
     );
     expect(target?.labels?.service).toBe(app.name);
+  });
+
+  it('sends firing alerts to Alertmanager', () => {
+    const targets = config.alerting?.alertmanagers.flatMap((a) =>
+      a.static_configs.flatMap((s) => s.targets),
+    );
+    expect(targets).toEqual(['alertmanager:9093']);
+  });
+
+  it("scrapes RabbitMQ's per-queue depth, unacked and consumers, labelled rabbitmq", () => {
+    const job = config.scrape_configs.find((j) => j.job_name === 'rabbitmq');
+    expect(job?.metrics_path).toBe('/metrics/detailed');
+    expect(job?.params?.family).toEqual(['queue_coarse_metrics', 'queue_consumer_count']);
+    expect(job?.static_configs).toEqual([
+      { targets: ['rabbitmq:15692'], labels: { service: 'rabbitmq' } },
+    ]);
   });
 
   it('gives every alert a unique name, a severity, a summary and a description', () => {
@@ -982,12 +1008,76 @@ describe('prometheus/', () => {
     expect(some(/outbox_pending\) > \d+$/)).toBe(true);
     expect(some(/outbox_oldest_pending_age_seconds\) > 60$/)).toBe(true);
     expect(some(/outbox_failed\) > 0$/)).toBe(true);
-    expect(some(/increase\(messaging_consumed_total\{outcome="dead_lettered"\}/)).toBe(true);
+    expect(some(/rabbitmq_detailed_queue_consumers\{queue=~"[^"]*"\}\), .*\) == 0$/)).toBe(true);
+    expect(
+      some(/rabbitmq_detailed_queue_messages_ready\{queue=~"[^"]*"\}\) > \d+ and .*delta/),
+    ).toBe(true);
     expect(some(/messaging_consumed_total\{outcome="retried"\}/)).toBe(true);
     expect(some(/subgraph_request_duration_seconds_count\{outcome=~"[^"]*unreachable/)).toBe(true);
     expect(some(/subgraph_request_duration_seconds_count\{outcome="graphql_errors"\}/)).toBe(true);
     expect(some(/notifications_total\{[^}]*outcome="failed"/)).toBe(true);
     expect(some(/notifications_total\{channel="EMAIL", outcome="failed"\}/)).toBe(true);
+  });
+
+  it('pages on the first dead-lettered message and until the last one is gone: DLQ depth, not an increase', () => {
+    const rule = alertRules.find((r) => r.alert === 'ServicedeskDeadLetterQueueNotEmpty');
+    expect(rule?.expr).toMatch(/rabbitmq_detailed_queue_messages\{queue=~"\.\+\\\\\.dlq"\}/);
+    expect(rule?.expr.trim()).toMatch(/\) > 0$/);
+    expect(rule?.for).toBeUndefined();
+  });
+
+  describe.each(alertRules.map((r) => r.alert!))('%s', (alert) => {
+    const tests = readdirSync(join(root, 'prometheus', 'tests'))
+      .map((file) => load(read(join('prometheus', 'tests', file))) as RuleTestFile)
+      .flatMap((file) => file.tests.flatMap((t) => t.alert_rule_test ?? []))
+      .filter((t) => t.alertname === alert);
+
+    it('has promtool unit tests of it firing and of it not firing', () => {
+      expect(tests.some((t) => (t.exp_alerts ?? []).length > 0)).toBe(true);
+      expect(tests.some((t) => (t.exp_alerts ?? []).length === 0)).toBe(true);
+    });
+  });
+});
+
+// ---------------------------------------------------------------- docs/runbooks/
+
+describe('docs/runbooks/', () => {
+  const INDEX = 'RUNBOOK.md';
+  const PAGES = new Set([INDEX, 'TROUBLESHOOTING.md']);
+  const runbooks = readdirSync(join(root, 'docs', 'runbooks')).filter(
+    (f) => f.endsWith('.md') && !PAGES.has(f),
+  );
+  const index = read(join('docs', 'runbooks', INDEX));
+
+  it('has a runbook for every alert, and an alert for every runbook', () => {
+    expect(runbooks.sort()).toEqual(alertRules.map((r) => `${r.alert}.md`).sort());
+  });
+
+  it('links the troubleshooting page from the index', () => {
+    expect(index).toContain('(TROUBLESHOOTING.md)');
+    expect(existsSync(join(root, 'docs', 'runbooks', 'TROUBLESHOOTING.md'))).toBe(true);
+  });
+
+  describe.each(alertRules)('$alert', (rule) => {
+    it("is linked by its rule's runbook_url, in the Prometheus and OpenShift rules alike", () => {
+      expect(rule.annotations?.runbook_url).toBe(`docs/runbooks/${rule.alert}.md`);
+    });
+
+    it('says what it means, how to confirm it, the first response and when to escalate', () => {
+      const text = read(join('docs', 'runbooks', `${rule.alert}.md`));
+      expect(text).toMatch(new RegExp(`^# ${rule.alert}\n`));
+      for (const section of ['## What it means', '## Confirm', '## First response', '## Escalate'])
+        expect(text).toContain(`\n${section}\n`);
+      expect(text).toContain('```promql');
+    });
+
+    it('is a row of the alert matrix with its severity and runbook', () => {
+      const row = index
+        .split('\n')
+        .find((line) => line.includes(`[${rule.alert}](${rule.alert}.md)`));
+      expect(row).toBeDefined();
+      expect(row!.split('|').map((cell) => cell.trim())).toContain(rule.labels!.severity);
+    });
   });
 });
 
