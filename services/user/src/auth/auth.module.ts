@@ -6,6 +6,7 @@ import { AccessTokenSigner } from './access-tokens';
 import { AuthResolver } from './auth.resolver';
 import { AuthService } from './auth.service';
 import { JwksController } from './jwks.controller';
+import { AuthMetrics } from './auth-metrics';
 import { LOCKOUT_POLICY, LoginLockout } from './login-lockout.service';
 import { LockoutPolicy } from './lockout-policy';
 import { REFRESH_TOKEN_TTL_SECONDS, RefreshTokens } from './refresh-tokens.service';
@@ -19,6 +20,7 @@ const MINUTE_MS = 60_000;
   controllers: [JwksController],
   providers: [
     AuthService,
+    AuthMetrics,
     AuthResolver,
     LoginLockout,
     RefreshTokens,

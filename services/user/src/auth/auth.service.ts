@@ -15,6 +15,7 @@ import { RegisterInput } from '../users/user.inputs';
 import { UserView, ownerView } from '../users/user-view';
 import { UsersService } from '../users/users.service';
 import { AccessTokenSigner } from './access-tokens';
+import { AuthMetrics } from './auth-metrics';
 import { isLocked } from './lockout-policy';
 import { LoginLockout } from './login-lockout.service';
 import { RefreshTokens } from './refresh-tokens.service';
@@ -64,6 +65,7 @@ export class AuthService {
     private readonly accessTokens: AccessTokenSigner,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: AuthMetrics,
   ) {}
 
   /** Creates a CUSTOMER, emits `user.registered` and signs the new user in, all in one transaction. */
@@ -102,6 +104,7 @@ export class AuthService {
         { reason: 'unknown_email', emailDigest: emailDigest(email) },
         LOGIN_FAILED_MESSAGE,
       );
+      this.metrics.loginFailed('unknown_email');
       throw new UnauthenticatedError(INVALID_CREDENTIALS);
     }
     if (attempt.result === 'locked') {
@@ -111,12 +114,15 @@ export class AuthService {
         { userId: attempt.userId, lockedUntil: attempt.lockedUntil.toISOString() },
         'login refused: account locked',
       );
+      this.metrics.loginFailed('locked');
       throw new UnauthenticatedError(INVALID_CREDENTIALS);
     }
     const { user, lockedUntil } = attempt;
     if (!(await this.hasher.verify(user.passwordHash, password))) {
       this.logger.info({ userId: user.id, reason: 'wrong_password' }, LOGIN_FAILED_MESSAGE);
+      this.metrics.loginFailed('wrong_password');
       if (lockedUntil) {
+        this.metrics.accountLocked();
         this.logger.warn(
           { userId: user.id, lockedUntil: lockedUntil.toISOString() },
           'account locked after too many failed logins',
