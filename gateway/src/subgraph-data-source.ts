@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import {
@@ -68,24 +69,59 @@ function clientErrorAnswer(status: number, text: string): SubgraphResponse | und
   }
 }
 
-/** By name, not class: the DOMException an AbortSignal throws may come from another realm (as under Jest). */
-const isTimeout = (error: unknown) =>
-  typeof error === 'object' && error !== null && 'name' in error && error.name === 'TimeoutError';
+/** The call took longer than it was given. */
+class SubgraphTimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+
+  constructor(timeoutMs: number) {
+    super(`the subgraph did not answer within ${timeoutMs} ms`);
+  }
+}
+
+/** No answer at all: the connection could not be made, or broke before an answer came. */
+class SubgraphConnectionError extends Error {
+  constructor(cause: unknown) {
+    super('subgraph unreachable', { cause });
+    this.name = 'SubgraphConnectionError';
+  }
+}
+
+/**
+ * Ends a call at its deadline: undici takes an emitter of `abort` as well as an AbortSignal,
+ * and this one costs a timer, where AbortSignal.timeout costs a signal and a tracked timer.
+ */
+class CallDeadline extends EventEmitter {
+  expired = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(timeoutMs: number) {
+    super();
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      this.emit('abort');
+    }, timeoutMs);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+const isTimeout = (error: unknown) => error instanceof SubgraphTimeoutError;
 
 /**
  * Whether a read that failed this way may well succeed at once on another try: no answer at
- * all (fetch rejects with a TypeError when the connection fails) or a 5xx. Not a timeout: a
- * subgraph that is slow would only be asked twice.
+ * all or a 5xx. Not a timeout: a subgraph that is slow would only be asked twice.
  */
 const isWorthRetrying = (error: unknown) =>
   error instanceof SubgraphHttpError
     ? error.status >= 500
-    : error instanceof Error && error.name === 'TypeError';
+    : error instanceof SubgraphConnectionError;
 
 /** The pause before the one retry of a read: a few milliseconds, spread so retries do not arrive together. */
 const retryDelayMs = () => 10 + Math.random() * 40;
 
-/** "fetch failed: connect ECONNREFUSED …": the error and its cause, without a stack trace per failed call. */
+/** "subgraph unreachable: connect ECONNREFUSED …": the error and its cause, without a stack trace per failed call. */
 function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
@@ -102,10 +138,15 @@ export class SubgraphConnection {
   /** The longest any one call may take; a request's deadline can make it shorter. */
   readonly timeoutMs: number;
   private readonly agent: Agent;
+  private readonly origin: string;
+  private readonly path: string;
 
   constructor(options: SubgraphConnectionOptions) {
     this.name = options.name;
     this.url = options.url;
+    const url = new URL(options.url);
+    this.origin = url.origin;
+    this.path = `${url.pathname}${url.search}`;
     this.timeoutMs = options.timeoutMs;
     this.agent = new Agent({
       connections: options.maxSockets,
@@ -113,31 +154,46 @@ export class SubgraphConnection {
     });
   }
 
-  /** POSTs one GraphQL request and reads its JSON answer, all within `timeoutMs`. */
+  /**
+   * POSTs one GraphQL request and reads its JSON answer, all within `timeoutMs`: through the
+   * pool's own request API (no web streams) and one timer, not an AbortSignal per call.
+   */
   async post(
     body: string,
     headers: Record<string, string>,
     timeoutMs: number,
   ): Promise<SubgraphResponse> {
-    const response = await fetch(this.url, {
-      method: 'POST',
-      headers,
-      body,
-      dispatcher: this.agent,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    if (!response.ok) {
-      // Read to the end, so that the keep-alive socket can serve the next call.
-      const text = await response.text().catch(() => '');
-      const refusal = clientErrorAnswer(response.status, text);
-      if (refusal) return refusal;
-      throw new SubgraphHttpError(response.status);
+    const deadline = new CallDeadline(timeoutMs);
+    try {
+      const response = await this.agent
+        .request({
+          origin: this.origin,
+          path: this.path,
+          method: 'POST',
+          headers,
+          body,
+          signal: deadline,
+        })
+        .catch((error: unknown) => {
+          throw new SubgraphConnectionError(error);
+        });
+      // Read to the end in every case, so that the keep-alive socket can serve the next call.
+      const text = await response.body.text();
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        const refusal = clientErrorAnswer(response.statusCode, text);
+        if (refusal) return refusal;
+        throw new SubgraphHttpError(response.statusCode);
+      }
+      const answer: unknown = JSON.parse(text);
+      if (typeof answer !== 'object' || answer === null) {
+        throw new Error('the subgraph answered something other than a JSON object');
+      }
+      return answer as SubgraphResponse;
+    } catch (error) {
+      throw deadline.expired ? new SubgraphTimeoutError(timeoutMs) : error;
+    } finally {
+      deadline.clear();
     }
-    const answer: unknown = await response.json();
-    if (typeof answer !== 'object' || answer === null) {
-      throw new Error('the subgraph answered something other than a JSON object');
-    }
-    return answer as SubgraphResponse;
   }
 
   /** Whether the subgraph's readiness probe answers 2xx within the subgraph timeout. */
