@@ -25,6 +25,7 @@ import {
   reachesResolution,
 } from './ticket-status';
 import { Ticket } from './ticket.entity';
+import { TicketMetrics } from './ticket-metrics';
 import { AddCommentArgs, ChangeTicketStatusArgs, CreateTicketArgs } from './ticket.inputs';
 import { TicketRepository } from './ticket.repository';
 
@@ -43,6 +44,7 @@ export class TicketService {
     private readonly directory: UserDirectory,
     private readonly breaches: SlaBreaches,
     @Inject(SLA_POLICY) private readonly slaPolicy: SlaPolicy,
+    private readonly metrics: TicketMetrics,
   ) {}
 
   async create(requester: Identity, { input, idempotencyKey }: CreateTicketArgs): Promise<Ticket> {
@@ -131,7 +133,9 @@ export class TicketService {
     actor: Identity,
     { ticketId, status, expectedVersion }: ChangeTicketStatusArgs,
   ): Promise<Ticket> {
-    return this.unitOfWork.run(async (tx) => {
+    // Counted once committed, so a rolled-back change is not.
+    let resolved = false;
+    const result = await this.unitOfWork.run(async (tx) => {
       const ticket = await this.tickets.findTicket(tx.manager, ticketId);
       if (!ticket || !canSeeTicket(actor, ticket)) throw new NotFoundError('Ticket', ticketId);
       if (ticket.version !== expectedVersion) throw this.staleVersion(ticket.id, expectedVersion);
@@ -160,14 +164,14 @@ export class TicketService {
           version: changed.version,
         },
       });
-      if (
-        reachesResolution(ticket.status, status) &&
-        (await this.breaches.recordIfLate(tx, ticketId, 'RESOLUTION', now))
-      ) {
+      resolved = reachesResolution(ticket.status, status);
+      if (resolved && (await this.breaches.recordIfLate(tx, ticketId, 'RESOLUTION', now))) {
         changed = await this.reload(tx, ticketId);
       }
       return changed;
     });
+    if (resolved) this.metrics.ticketResolved();
+    return result;
   }
 
   /**

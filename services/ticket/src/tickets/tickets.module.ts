@@ -6,6 +6,7 @@ import { SlaModule } from '../sla/sla.module';
 import { TicketLoaders } from './ticket.loaders';
 import { TicketRepository } from './ticket.repository';
 import { CommentResolver, TicketResolver } from './ticket.resolver';
+import { TicketMetrics } from './ticket-metrics';
 import { SLA_POLICY, TicketService } from './ticket.service';
 import { UserTicketsResolver } from './user-tickets.resolver';
 
@@ -20,6 +21,7 @@ export class TicketsModule {
         { provide: SLA_POLICY, useValue: config.SLA_POLICY },
         TicketRepository,
         TicketService,
+        TicketMetrics,
         TicketLoaders,
         TicketResolver,
         CommentResolver,
