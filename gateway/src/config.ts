@@ -7,6 +7,7 @@ import {
 import { z } from 'zod';
 import { rateLimitShape } from './rate-limit-config';
 import { queryLimitShape } from './query-limits-config';
+import { securityHeadersShape } from './security-headers';
 import { SUBGRAPHS, SubgraphDefinition } from './subgraphs';
 
 const httpUrl = () => z.url({ protocol: /^https?$/ });
@@ -20,6 +21,8 @@ const gatewayShape = {
   SHUTDOWN_TIMEOUT_MS: baseConfigShape.SHUTDOWN_TIMEOUT_MS,
   MAX_BODY_BYTES: baseConfigShape.MAX_BODY_BYTES,
   GATEWAY_PORT: portVariable(8080),
+  /** `/metrics` and `/health/*`, apart from the public port. */
+  GATEWAY_MANAGEMENT_PORT: portVariable(9080),
   /** The user service's key set; a key it rotates in is fetched when a token names its `kid`. */
   JWKS_URL: httpUrl().default('http://127.0.0.1:3001/.well-known/jwks.json'),
   ACCESS_TOKEN_ISSUER: z.string().min(1).default('servicedesk-user'),
@@ -38,6 +41,7 @@ const gatewayShape = {
   ...queryLimitShape,
   ...rateLimitShape,
   ...circuitBreakerShape,
+  ...securityHeadersShape,
 };
 
 const gatewaySchema = z.object(gatewayShape);

@@ -11,6 +11,7 @@ import {
   GRAPHQL_PATH,
   HealthRegistry,
   Logger,
+  ManagementServer,
   PUBLIC_PATHS,
   createLogger,
   currentContext,
@@ -24,11 +25,12 @@ import { deadlineGuard, requestDeadlineOf } from './deadline-guard';
 import { answerNotFound, createErrorFormatter, httpErrorHandler } from './errors';
 import { GatewayBreakers } from './breakers';
 import { createGatewayMetrics } from './metrics';
-import { probeRoutes } from './probes';
+import { gatewayReadiness } from './probes';
 import { queryLimitParseOptions, queryLimitRules } from './query-limits';
 import { queryLimitsOf } from './query-limits-config';
 import { createRateLimits } from './rate-limit';
 import { ClientAddressContext, rateLimitPlugin } from './rate-limit-plugin';
+import { corsPolicy, securityHeaders } from './security-headers';
 import { ServiceTokenCache } from './service-token-cache';
 import {
   GATEWAY_SERVICE_NAME,
@@ -42,6 +44,8 @@ export interface RunningGateway {
   /** The GraphQL endpoint, e.g. `http://localhost:8080/graphql`. */
   url: string;
   port: number;
+  /** Base URL of `/health/*` and `/metrics`, on the management port, e.g. `http://localhost:9080`. */
+  managementUrl: string;
   /** Graceful: stops taking requests, lets in-flight ones finish, closes subgraph connections. */
   close(): Promise<void>;
 }
@@ -203,15 +207,20 @@ export async function createGateway(
   // Reached only once Apollo has loaded the supergraph; shutdown turns it not-ready.
   const health = new HealthRegistry([{ name: 'supergraph', check: async () => undefined }]);
 
-  app.use(assignCorrelationId, metrics.httpMiddleware);
-  app.use(
-    probeRoutes({
+  const management = new ManagementServer({
+    service: GATEWAY_SERVICE_NAME,
+    registry: metrics.registry,
+    logger,
+    readiness: gatewayReadiness({
       health,
       subgraphs: () => connections.all(),
-      registry: metrics.registry,
       rateLimitStore: () => rateLimits.redisState,
     }),
-  );
+  });
+
+  // First, so every answer carries them: errors, 404s, 413s and 429s included.
+  app.use(securityHeaders(config), corsPolicy(config));
+  app.use(assignCorrelationId, metrics.httpMiddleware);
   app.use(
     GRAPHQL_PATH,
     deadlineGuard(config.REQUEST_TIMEOUT_MS, logger),
@@ -233,9 +242,13 @@ export async function createGateway(
   app.use(httpErrorHandler(logger));
 
   let port: number;
+  let managementPort: number;
   try {
+    // The management port first: a gateway that cannot be probed does not take traffic.
+    managementPort = await management.listen(config.GATEWAY_MANAGEMENT_PORT);
     port = await listen(httpServer, config.GATEWAY_PORT);
   } catch (error) {
+    await management.close();
     await server
       .stop()
       .catch((stopError: unknown) => logger.warn({ err: stopError }, 'stopping Apollo failed'));
@@ -244,7 +257,8 @@ export async function createGateway(
     throw error;
   }
   const url = `http://localhost:${port}${GRAPHQL_PATH}`;
-  logger.info({ port, subgraphs: config.subgraphs }, 'gateway listening');
+  const managementUrl = `http://localhost:${managementPort}`;
+  logger.info({ port, managementPort, subgraphs: config.subgraphs }, 'gateway listening');
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -252,6 +266,8 @@ export async function createGateway(
       health.markShuttingDown();
       // Stops the HTTP server (in-flight requests finish within the grace period), then the gateway.
       await server.stop();
+      // After the public port, so probes see "not ready" while requests drain.
+      await management.close();
       rateLimits.close();
       await connections.close();
       breakers.shutdown();
@@ -260,5 +276,5 @@ export async function createGateway(
     return closing;
   };
 
-  return { url, port, close };
+  return { url, port, managementUrl, close };
 }

@@ -196,7 +196,11 @@ export class SubgraphConnection {
     }
   }
 
-  /** Whether the subgraph's readiness probe answers 2xx within the subgraph timeout. */
+  /**
+   * Whether the subgraph's public port answers HTTP within the subgraph timeout. Its own
+   * readiness is on its management port, which the gateway is not meant to reach: any
+   * answer short of a server error (the 404 of an unknown path) counts as reachable.
+   */
   async isReady(): Promise<boolean> {
     try {
       const response = await fetch(new URL('/health/ready', this.url), {
@@ -204,7 +208,7 @@ export class SubgraphConnection {
         signal: AbortSignal.timeout(Math.min(this.timeoutMs, 2_000)),
       });
       await response.body?.cancel();
-      return response.ok;
+      return response.status < 500;
     } catch {
       return false;
     }

@@ -53,7 +53,7 @@ describe('circuit breakers and retries of subgraph calls', () => {
   let gateway: RunningGateway;
 
   const metric = (name: string, labels: Record<string, string>) =>
-    scrapeMetric(new URL(gateway.url).origin, name, labels);
+    scrapeMetric(gateway.managementUrl, name, labels);
 
   beforeEach(async () => {
     [user, ticket, keySet] = await Promise.all([
@@ -182,7 +182,7 @@ describe('circuit breaker of the access-token key set', () => {
   let gateway: RunningGateway;
 
   const keySetState = () =>
-    scrapeMetric(new URL(gateway.url).origin, 'circuit_breaker_state', { dependency: 'jwks' });
+    scrapeMetric(gateway.managementUrl, 'circuit_breaker_state', { dependency: 'jwks' });
   const whoami = async () =>
     postQuery(gateway.url, '{ whoami { userId } }', bearer(await key.sign({ sub: 'user-1' })));
 

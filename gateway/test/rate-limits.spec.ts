@@ -98,7 +98,7 @@ describe('rate limits', () => {
   async function gatewayWith(
     limits: Record<string, string>,
     options: { logger?: ReturnType<typeof recordingLogger>['logger'] } = {},
-  ): Promise<{ gateway: RunningGateway; origin: string }> {
+  ): Promise<{ gateway: RunningGateway; management: string }> {
     const env = { ...unthrottledRateLimits('rate-limits'), ...limits };
     prefixes.push(env.RATE_LIMIT_KEY_PREFIX);
     const gateway = await startTestGateway(
@@ -107,17 +107,17 @@ describe('rate limits', () => {
       options.logger,
     );
     gateways.push(gateway);
-    return { gateway, origin: new URL(gateway.url).origin };
+    return { gateway, management: gateway.managementUrl };
   }
 
-  const metrics = async (origin: string) => (await fetch(`${origin}/metrics`)).text();
-  const readiness = async (origin: string) => {
-    const response = await fetch(`${origin}/health/ready`);
+  const metrics = async (management: string) => (await fetch(`${management}/metrics`)).text();
+  const readiness = async (management: string) => {
+    const response = await fetch(`${management}/health/ready`);
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
 
   it('refuses anonymous operations past the per-address limit with 429, RATE_LIMITED and Retry-After, calling no subgraph', async () => {
-    const { gateway, origin } = await gatewayWith({ RATE_LIMIT_ANONYMOUS: '3/60' });
+    const { gateway, management } = await gatewayWith({ RATE_LIMIT_ANONYMOUS: '3/60' });
 
     for (let request = 1; request <= 3; request += 1) {
       expect((await postQuery(gateway.url, PING)).status).toBe(200);
@@ -126,11 +126,13 @@ describe('rate limits', () => {
 
     expectRateLimited(refused, 60);
     expect(accounts.calls).toHaveLength(3);
-    expect(await metrics(origin)).toMatch(/gateway_rate_limited_total\{limit="anonymous"[^}]*\} 1/);
+    expect(await metrics(management)).toMatch(
+      /gateway_rate_limited_total\{limit="anonymous"[^}]*\} 1/,
+    );
   });
 
   it('throttles one client logging in to many accounts', async () => {
-    const { gateway, origin } = await gatewayWith({ RATE_LIMIT_LOGIN_PER_ADDRESS: '5/600' });
+    const { gateway, management } = await gatewayWith({ RATE_LIMIT_LOGIN_PER_ADDRESS: '5/600' });
 
     const answers: HttpAnswer[] = [];
     for (let account = 1; account <= 6; account += 1) {
@@ -139,13 +141,13 @@ describe('rate limits', () => {
 
     expect(answers.slice(0, 5).map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
     expectRateLimited(answers[5], 600);
-    expect(await metrics(origin)).toMatch(
+    expect(await metrics(management)).toMatch(
       /gateway_rate_limited_total\{limit="login_per_address"[^}]*\} 1/,
     );
   });
 
   it('throttles one account attacked from many addresses, believing X-Forwarded-For from a trusted proxy', async () => {
-    const { gateway, origin } = await gatewayWith({
+    const { gateway, management } = await gatewayWith({
       RATE_LIMIT_LOGIN_PER_ACCOUNT: '3/600',
       RATE_LIMIT_LOGIN_PER_ADDRESS: '1/600',
       TRUST_PROXY: 'loopback',
@@ -167,7 +169,7 @@ describe('rate limits', () => {
     expect(answers.slice(0, 3).map((answer) => answer.status)).toEqual([200, 200, 200]);
     expectRateLimited(answers[3], 600);
     expectRateLimited(sameAccount, 600);
-    expect(await metrics(origin)).toMatch(
+    expect(await metrics(management)).toMatch(
       /gateway_rate_limited_total\{limit="login_per_account"[^}]*\} 2/,
     );
   });
@@ -187,7 +189,9 @@ describe('rate limits', () => {
   });
 
   it('limits the accounts one address creates', async () => {
-    const { gateway, origin } = await gatewayWith({ RATE_LIMIT_REGISTER_PER_ADDRESS: '3/3600' });
+    const { gateway, management } = await gatewayWith({
+      RATE_LIMIT_REGISTER_PER_ADDRESS: '3/3600',
+    });
     const register = (index: number) =>
       postQuery(gateway.url, `mutation { register(email: "new-${index}@example.com") }`);
 
@@ -197,7 +201,7 @@ describe('rate limits', () => {
     expect(answers.slice(0, 3).map((answer) => answer.status)).toEqual([200, 200, 200]);
     expectRateLimited(answers[3], 3600);
     expect(accounts.calls).toHaveLength(3);
-    expect(await metrics(origin)).toMatch(
+    expect(await metrics(management)).toMatch(
       /gateway_rate_limited_total\{limit="register_per_address"[^}]*\} 1/,
     );
   });
@@ -240,12 +244,15 @@ describe('rate limits', () => {
   });
 
   it('reports Redis as up in readiness and metrics while it answers', async () => {
-    const { origin } = await gatewayWith({ REDIS_URL: TEST_REDIS_URL });
+    const { management } = await gatewayWith({ REDIS_URL: TEST_REDIS_URL });
 
-    await waitFor(async () => (await metrics(origin)).match(/gateway_rate_limiter_redis_up\S* 1/), {
-      description: 'the rate limiter connected to Redis',
-    });
-    expect(await readiness(origin)).toMatchObject({
+    await waitFor(
+      async () => (await metrics(management)).match(/gateway_rate_limiter_redis_up\S* 1/),
+      {
+        description: 'the rate limiter connected to Redis',
+      },
+    );
+    expect(await readiness(management)).toMatchObject({
       status: 200,
       body: { rateLimits: { redis: 'up' } },
     });
@@ -253,7 +260,7 @@ describe('rate limits', () => {
 
   it('keeps serving and counting in memory when Redis is unreachable, says so once in the logs, in readiness and in metrics', async () => {
     const recorder = recordingLogger('info');
-    const { gateway, origin } = await gatewayWith(
+    const { gateway, management } = await gatewayWith(
       {
         REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
         RATE_LIMIT_ANONYMOUS: '5/60',
@@ -267,11 +274,11 @@ describe('rate limits', () => {
     }
 
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
-    expect(await readiness(origin)).toMatchObject({
+    expect(await readiness(management)).toMatchObject({
       status: 200,
       body: { status: 'ready', rateLimits: { redis: 'down' } },
     });
-    expect(await metrics(origin)).toMatch(/gateway_rate_limiter_redis_up\S* 0/);
+    expect(await metrics(management)).toMatch(/gateway_rate_limiter_redis_up\S* 0/);
     const unreachable = recorder.lines.filter((line) =>
       String(line.msg).startsWith('rate limits: Redis unreachable'),
     );

@@ -86,7 +86,7 @@ describe('gateway server', () => {
   describe('probes and metrics', () => {
     it('is live and ready, and reports each subgraph’s reachability without depending on it', async () => {
       const gateway = await gatewayWith();
-      const base = new URL(gateway.url).origin;
+      const base = gateway.managementUrl;
       const stoppedTicket = await startTicketSubgraph();
       const partial = await startTestGateway([user, stoppedTicket], { JWKS_URL: keySet.url });
       gateways.push(partial);
@@ -94,7 +94,7 @@ describe('gateway server', () => {
 
       const live = await fetch(`${base}/health/live`);
       const ready = await fetch(`${base}/health/ready`);
-      const partialReady = await fetch(`${new URL(partial.url).origin}/health/ready`);
+      const partialReady = await fetch(`${partial.managementUrl}/health/ready`);
 
       expect(live.status).toBe(200);
       expect(ready.status).toBe(200);
@@ -115,7 +115,7 @@ describe('gateway server', () => {
       const gateway = await gatewayWith();
       await postQuery(gateway.url, '{ tickets { id requester { name } } }');
 
-      const metrics = await (await fetch(`${new URL(gateway.url).origin}/metrics`)).text();
+      const metrics = await (await fetch(`${gateway.managementUrl}/metrics`)).text();
 
       expect(metrics).toMatch(
         /subgraph_request_duration_seconds_count\{[^}]*subgraph="ticket"[^}]*outcome="ok"[^}]*\} 1/,

@@ -1,10 +1,10 @@
 import { dataOf, waitFor } from '@servicedesk/testing';
 import { Actor, createTicket, loginAdmin, register, registerAgent } from './actors';
-import { startStack, Stack } from './stack';
+import { startStack, Stack, SubgraphName } from './stack';
 
 /** SQL statements one subgraph ran while serving requests (its relay and consumers aside). */
-async function queriesRun(graphqlUrl: string): Promise<number> {
-  const text = await (await fetch(graphqlUrl.replace('/graphql', '/metrics'))).text();
+async function queriesRun(managementUrl: string): Promise<number> {
+  const text = await (await fetch(`${managementUrl}/metrics`)).text();
   return text
     .split('\n')
     .filter((line) => line.startsWith('db_queries_total{') && line.includes('origin="http"'))
@@ -12,7 +12,10 @@ async function queriesRun(graphqlUrl: string): Promise<number> {
 }
 
 async function queriesRunEverywhere(stack: Stack): Promise<number> {
-  const counts = await Promise.all(Object.values(stack.subgraphUrls).map(queriesRun));
+  const names = Object.keys(stack.subgraphUrls) as SubgraphName[];
+  const counts = await Promise.all(
+    names.map((name) => queriesRun(stack.subgraphManagementUrl(name))),
+  );
   return counts.reduce((a, b) => a + b, 0);
 }
 

@@ -36,6 +36,7 @@ describe('a request against slow or wedged subgraphs, through the gateway', () =
         ...unthrottledRateLimits('e2e-deadline'),
         NODE_ENV: 'test',
         GATEWAY_PORT: '0',
+        GATEWAY_MANAGEMENT_PORT: '0',
         SERVICE_TOKEN_SECRET: stack.serviceTokenSecret,
         JWKS_URL: stack.subgraphUrls.user.replace('/graphql', '/.well-known/jwks.json'),
         SUBGRAPH_TIMEOUT_MS: String(SUBGRAPH_TIMEOUT_MS),

@@ -93,8 +93,7 @@ describe('one input contract through the gateway', () => {
     await stack?.close();
   });
 
-  const gatewayMetrics = async () =>
-    (await fetch(`${new URL(stack.gatewayUrl).origin}/metrics`)).text();
+  const gatewayMetrics = async () => (await fetch(`${stack.gatewayManagementUrl}/metrics`)).text();
 
   /** Subgraph calls of every outcome, or of the outage outcomes the alert counts. */
   async function subgraphCalls(outcomes?: string[]): Promise<number> {

@@ -1,4 +1,5 @@
 import { INestApplication } from '@nestjs/common';
+import { ManagementEndpoints } from '@servicedesk/platform';
 import { exportPKCS8, generateKeyPair, CryptoKey } from 'jose';
 import {
   SmtpTestServer,
@@ -40,6 +41,8 @@ export type SubgraphName = 'user' | 'ticket' | 'appointment' | 'audit' | 'notifi
 export interface Stack {
   api: ReturnType<typeof gatewayClient>;
   gatewayUrl: string;
+  /** Base URL of the gateway's `/health/*` and `/metrics`. */
+  gatewayManagementUrl: string;
   subgraphUrls: Record<SubgraphName, string>;
   serviceTokenSecret: string;
   admin: { email: string; password: string };
@@ -49,6 +52,8 @@ export interface Stack {
   mail: SmtpTestServer;
   /** The clocks of the services with time-based rules, so tests move time instead of waiting. */
   clocks: { appointment: TestClock; notification: TestClock };
+  /** Base URL of a running subgraph's `/health/*` and `/metrics` (a free port, new on each restart). */
+  subgraphManagementUrl(name: SubgraphName): string;
   stopSubgraph(name: SubgraphName): Promise<void>;
   /** Starts a stopped subgraph again, on the same port and with the same configuration. */
   restartSubgraph(name: SubgraphName): Promise<void>;
@@ -98,11 +103,20 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
   };
   const clocks = { appointment: new TestClock(), notification: new TestClock() };
 
-  const userConfig = loadUserConfig({ ...env, USER_PORT: '0' });
-  const ticketConfig = loadTicketConfig({ ...env, TICKET_PORT: '0' });
-  const appointmentConfig = loadAppointmentConfig({ ...env, APPOINTMENT_PORT: '0' });
-  const auditConfig = loadAuditConfig({ ...env, AUDIT_PORT: '0' });
-  const notificationConfig = loadNotificationConfig({ ...env, NOTIFICATION_PORT: '0' });
+  // Free ports for the management endpoints too, so stacks never collide with each other.
+  const userConfig = loadUserConfig({ ...env, USER_PORT: '0', USER_MANAGEMENT_PORT: '0' });
+  const ticketConfig = loadTicketConfig({ ...env, TICKET_PORT: '0', TICKET_MANAGEMENT_PORT: '0' });
+  const appointmentConfig = loadAppointmentConfig({
+    ...env,
+    APPOINTMENT_PORT: '0',
+    APPOINTMENT_MANAGEMENT_PORT: '0',
+  });
+  const auditConfig = loadAuditConfig({ ...env, AUDIT_PORT: '0', AUDIT_MANAGEMENT_PORT: '0' });
+  const notificationConfig = loadNotificationConfig({
+    ...env,
+    NOTIFICATION_PORT: '0',
+    NOTIFICATION_MANAGEMENT_PORT: '0',
+  });
   await migrateUserDatabase(userConfig);
   await migrateTicketDatabase(ticketConfig);
   await migrateAppointmentDatabase(appointmentConfig);
@@ -130,6 +144,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
       ...unthrottledRateLimits('e2e'),
       ...env,
       GATEWAY_PORT: '0',
+      GATEWAY_MANAGEMENT_PORT: '0',
       ...Object.fromEntries(
         names.map((name) => [`${name.toUpperCase()}_SUBGRAPH_URL`, subgraphUrls[name]]),
       ),
@@ -141,12 +156,16 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
   return {
     api: gatewayClient(gateway.url),
     gatewayUrl: gateway.url,
+    gatewayManagementUrl: gateway.managementUrl,
     subgraphUrls,
     serviceTokenSecret,
     admin: ADMIN,
     signingKey: { key: privateKey, kid },
     mail,
     clocks,
+    subgraphManagementUrl(name) {
+      return `http://127.0.0.1:${apps[name].get(ManagementEndpoints).port}`;
+    },
     async stopSubgraph(name) {
       stopped.add(name);
       await apps[name].close();

@@ -25,6 +25,7 @@ const reminderOffsets = z
 const appointmentConfigSchema = z.object({
   ...baseConfigShape,
   APPOINTMENT_PORT: portVariable(3005),
+  APPOINTMENT_MANAGEMENT_PORT: portVariable(9005),
   // Handlers, requests, the relay and the reminder detector hold one connection at a time.
   ...databasePoolShape(7),
   /** Bookable starts are offered on this grid, counted from the start of each working period. */

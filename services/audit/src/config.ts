@@ -9,6 +9,7 @@ import {
 const auditConfigSchema = z.object({
   ...baseConfigShape,
   AUDIT_PORT: portVariable(3003),
+  AUDIT_MANAGEMENT_PORT: portVariable(9003),
   // One handler at a time (the hash chain is sequential), a few requests and the relay.
   ...databasePoolShape(3),
 });

@@ -124,7 +124,7 @@ describe('audit service: recording events from the broker', () => {
 
   it('keeps one unbroken chain under a burst of 50 events consumed by two replicas', async () => {
     const replica = await audit.startReplica();
-    const instances = [audit.url, replica.url];
+    const instances = [audit.managementUrl, replica.managementUrl];
     const consumed = (outcome: string) =>
       Promise.all(
         instances.map((instance) =>

@@ -43,12 +43,15 @@ export interface AuditServiceFixture extends ServiceUnderTest<AuditConfig, INest
   publish: EventPublisher['publish'];
   /** Publishes arbitrary bytes with `routingKey`, for malformed-message tests. */
   publishRaw: EventPublisher['publishRaw'];
-  /** The value of a sample in the /metrics of the service (or of the instance at `instanceUrl`), 0 when absent. */
-  metric(name: string, labels?: Record<string, string>, instanceUrl?: string): Promise<number>;
+  /**
+   * The value of a sample in the /metrics of the service (or of the instance whose management
+   * URL is `managementUrl`), 0 when absent.
+   */
+  metric(name: string, labels?: Record<string, string>, managementUrl?: string): Promise<number>;
   /** Audit rows of the given events, in seq order. */
   entriesOf(eventIds: readonly string[]): Promise<AuditRow[]>;
   /** Another instance of the service on the same database and broker (a replica). */
-  startReplica(): Promise<{ app: INestApplication; url: string }>;
+  startReplica(): Promise<{ app: INestApplication; url: string; managementUrl: string }>;
 }
 
 export async function startAuditService(): Promise<AuditServiceFixture> {
@@ -63,8 +66,8 @@ export async function startAuditService(): Promise<AuditServiceFixture> {
     broker: service.events.channel,
     publish: service.events.publish,
     publishRaw: service.events.publishRaw,
-    async metric(name, labels = {}, instanceUrl = service.url) {
-      return (await scrapeMetric(instanceUrl, name, labels)) ?? 0;
+    async metric(name, labels = {}, managementUrl = service.managementUrl) {
+      return (await scrapeMetric(managementUrl, name, labels)) ?? 0;
     },
     async entriesOf(eventIds) {
       const { rows } = await service.db.query<AuditRow>(

@@ -27,6 +27,7 @@ const smtpUrl = z.string().refine(
 const notificationVariables = z.object({
   ...baseConfigShape,
   NOTIFICATION_PORT: portVariable(3004),
+  NOTIFICATION_MANAGEMENT_PORT: portVariable(9004),
   // The default CONSUMER_PREFETCH (10) of deliveries needs 11 (below); one more for the rest.
   ...databasePoolShape(12),
   /** The SMTP server's circuit breaker (`delivery/mailer.ts`). */

@@ -131,7 +131,7 @@ describe('notification service: connection budget', () => {
     );
     expect(responses.length).toBeGreaterThan(CLIENTS);
     expect(responses.filter((response) => response.errors?.length)).toEqual([]);
-    const retried = await scrapeMetric(service.instance.url, 'messaging_consumed_total', {
+    const retried = await scrapeMetric(service.instance.managementUrl, 'messaging_consumed_total', {
       queue: 'notification.deliveries',
       outcome: 'retried',
     });

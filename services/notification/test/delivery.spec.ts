@@ -314,15 +314,15 @@ describe('notification service: email delivery', () => {
   });
 
   it('counts deliveries by channel and outcome', async () => {
-    const sentEmails = await scrapeMetric(service.instance.url, 'notifications_total', {
+    const sentEmails = await scrapeMetric(service.instance.managementUrl, 'notifications_total', {
       channel: 'EMAIL',
       outcome: 'sent',
     });
-    const inApp = await scrapeMetric(service.instance.url, 'notifications_total', {
+    const inApp = await scrapeMetric(service.instance.managementUrl, 'notifications_total', {
       channel: 'IN_APP',
       outcome: 'sent',
     });
-    const failedEmails = await scrapeMetric(service.instance.url, 'notifications_total', {
+    const failedEmails = await scrapeMetric(service.instance.managementUrl, 'notifications_total', {
       channel: 'EMAIL',
       outcome: 'failed',
     });

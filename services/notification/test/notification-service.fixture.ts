@@ -79,7 +79,7 @@ export interface NotificationServiceFixture extends ServiceUnderTest<
   /** Runs the release loop once, at the test clock's now. */
   release(): Promise<number>;
   /** The current running instance (replaced by `restart`). */
-  instance: Pick<ServiceInstance<INestApplication>, 'app' | 'query' | 'url'>;
+  instance: Pick<ServiceInstance<INestApplication>, 'app' | 'query' | 'url' | 'managementUrl'>;
   /** Stops the running instance; events published meanwhile wait in the queue. */
   stop(): Promise<void>;
   /** Starts a fresh instance on the same database and vhost. */

@@ -27,7 +27,7 @@ describe('notification service: the circuit breaker of the SMTP server', () => {
   afterAll(() => service?.close());
 
   const smtpBreaker = () =>
-    scrapeMetric(service.instance.url, 'circuit_breaker_state', { dependency: 'smtp' });
+    scrapeMetric(service.instance.managementUrl, 'circuit_breaker_state', { dependency: 'smtp' });
 
   const mailsAbout = (title: string, address: string) =>
     service.smtp.mailsTo(address).filter((mail) => mail.subject.includes(title));

@@ -10,6 +10,7 @@ import { slaPolicySchema } from './sla/sla-policy';
 const ticketConfigSchema = z.object({
   ...baseConfigShape,
   TICKET_PORT: portVariable(3002),
+  TICKET_MANAGEMENT_PORT: portVariable(9002),
   // Handlers, requests, the relay and the SLA detector hold one connection at a time.
   ...databasePoolShape(7),
   /** JSON overriding targets of the default SLA policy (see `sla/sla-policy.ts`). */

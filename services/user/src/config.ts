@@ -29,6 +29,7 @@ const userConfigSchema = z
   .object({
     ...baseConfigShape,
     USER_PORT: portVariable(3001),
+    USER_MANAGEMENT_PORT: portVariable(9001),
     // No consumers: requests, the relay and the admin bootstrap, one connection each at a time.
     ...databasePoolShape(4),
     /** Lifetime of an access token (JWT). */

@@ -7,6 +7,7 @@ import { EventEnvelope } from '@servicedesk/contracts';
 import {
   DatabaseModule,
   LOCAL_SERVICE_TOKEN_SECRET,
+  ManagementEndpoints,
   PlatformModule,
   baseConfigSchema,
   createDataSource,
@@ -168,7 +169,8 @@ describe('MessagingModule in a service', () => {
   });
 
   it('is ready once the relay and the consumers are connected', async () => {
-    const response = await fetch(`${url}/health/ready`);
+    const management = `http://127.0.0.1:${app.get(ManagementEndpoints).port}`;
+    const response = await fetch(`${management}/health/ready`);
     const body = (await response.json()) as { checks: Record<string, unknown> };
     expect(response.status).toBe(200);
     expect(body.checks).toMatchObject({

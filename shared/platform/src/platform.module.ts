@@ -10,10 +10,10 @@ import { Registry } from 'prom-client';
 import { BaseConfig } from './config';
 import { setUnexpectedErrorLogger } from './graphql-errors';
 import { GraphQLExceptionFilter } from './graphql-exception.filter';
-import { HealthController } from './health.controller';
 import { HealthRegistry, ReadinessCheck } from './health.registry';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
 import { Logger, createLogger } from './logger';
+import { ManagementEndpoints } from './management-endpoints';
 import { createMetricsRegistry } from './metrics';
 import { RequestContextMiddleware } from './request-context.middleware';
 import { LOGGER, METRICS_REGISTRY, PLATFORM_OPTIONS } from './tokens';
@@ -34,8 +34,9 @@ export interface PlatformOptions {
 
 /**
  * What every service gets from the platform: logger, metrics registry, health and metrics
- * endpoints, and the request middleware (service credential + request context). Global, so
- * feature modules inject LOGGER, METRICS_REGISTRY and HealthRegistry without importing it.
+ * endpoints on the management port (`<SERVICE>_MANAGEMENT_PORT`), and the request middleware
+ * (service credential + request context). Global, so feature modules inject LOGGER,
+ * METRICS_REGISTRY and HealthRegistry without importing it.
  */
 @Module({})
 export class PlatformModule implements NestModule {
@@ -45,7 +46,6 @@ export class PlatformModule implements NestModule {
     return {
       module: PlatformModule,
       global: true,
-      controllers: [HealthController],
       providers: [
         { provide: PLATFORM_OPTIONS, useValue: options },
         { provide: LOGGER, useValue: logger },
@@ -58,8 +58,9 @@ export class PlatformModule implements NestModule {
           useFactory: () => new HealthRegistry(options.readinessChecks ?? []),
         },
         { provide: APP_FILTER, useClass: GraphQLExceptionFilter },
+        ManagementEndpoints,
       ],
-      exports: [PLATFORM_OPTIONS, LOGGER, METRICS_REGISTRY, HealthRegistry],
+      exports: [PLATFORM_OPTIONS, LOGGER, METRICS_REGISTRY, HealthRegistry, ManagementEndpoints],
     };
   }
 

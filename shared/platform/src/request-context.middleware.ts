@@ -4,8 +4,8 @@ import { Identity, runWithContext } from './context';
 import { correlationIdOf } from './correlation-id';
 import { UnauthenticatedError } from './errors';
 import { bindRequestLogger } from './graphql-errors';
-import { PUBLIC_PATHS } from './health.controller';
 import { Logger } from './logger';
+import { PUBLIC_PATHS } from './paths';
 import type { PlatformOptions } from './platform.module';
 import {
   CORRELATION_ID_HEADER,
@@ -17,6 +17,10 @@ import { LOGGER, PLATFORM_OPTIONS } from './tokens';
 
 export { correlationIdOf };
 
+/**
+ * Probes and metrics live on the management port; here they pass without a credential only to
+ * be answered 404, so a probe aimed at the public port learns where it went wrong.
+ */
 function isPublic(path: string, extraPublicPaths: readonly string[] = []): boolean {
   return (PUBLIC_PATHS as readonly string[]).includes(path) || extraPublicPaths.includes(path);
 }

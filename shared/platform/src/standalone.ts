@@ -8,6 +8,7 @@ export * from './config';
 export * from './logger';
 export * from './metrics';
 export * from './health.registry';
+export * from './management-server';
 export * from './circuit-breaker';
 export * from './graphql-suggestions';
 export * from './process-start';

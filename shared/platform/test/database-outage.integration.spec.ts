@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { TcpProxy, TestResource, createTcpProxy, waitFor } from '@servicedesk/testing';
-import { createProbeApp, createProbeDatabase, gatewayHeaders } from './probe-app';
+import { createProbeApp, createProbeDatabase, gatewayHeaders, managementUrlOf } from './probe-app';
 
 /**
  * The database goes away under a running subgraph (a proxy between them is cut): callers
@@ -47,7 +47,7 @@ describe('a subgraph whose database becomes unreachable', () => {
   });
 
   it('reports not ready, naming the database, while it is not', async () => {
-    const ready = await request(app.getHttpServer()).get('/health/ready');
+    const ready = await request(managementUrlOf(app)).get('/health/ready');
     expect(ready.status).toBe(503);
     expect(ready.body.checks.database.status).toBe('down');
   });

@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import {
   CORRELATION_ID_HEADER,
   Identity,
+  ManagementEndpoints,
   SERVICE_NAME_HEADER,
   SERVICE_TOKEN_HEADER,
   UNEXPECTED_ERROR_MESSAGE,
@@ -19,6 +20,7 @@ import {
   createProbeDataSource,
   createProbeDatabase,
   gatewayHeaders,
+  managementUrlOf,
   probeCalls,
   probeCredential,
   probeSecret,
@@ -45,7 +47,7 @@ describe('PlatformModule in a running subgraph', () => {
   }
 
   async function metricValue(name: string, labels: Record<string, string>) {
-    const response = await request(app.getHttpServer()).get('/metrics').expect(200);
+    const response = await request(managementUrlOf(app)).get('/metrics').expect(200);
     return metricSample(response.text, name, labels);
   }
 
@@ -158,12 +160,20 @@ describe('PlatformModule in a running subgraph', () => {
   });
 
   describe('health', () => {
+    it('serves probes and metrics on the management port only: the public port answers 404', async () => {
+      expect(app.get(ManagementEndpoints).port).toEqual(expect.any(Number));
+      for (const path of ['/health/live', '/health/ready', '/metrics']) {
+        await request(managementUrlOf(app)).get(path).expect(200);
+        await request(app.getHttpServer()).get(path).expect(404);
+      }
+    });
+
     it('answers /health/live with 200 without a credential', async () => {
-      await request(app.getHttpServer()).get('/health/live').expect(200, { status: 'ok' });
+      await request(managementUrlOf(app)).get('/health/live').expect(200, { status: 'ok' });
     });
 
     it('answers /health/ready with 200 when every check passes', async () => {
-      const response = await request(app.getHttpServer()).get('/health/ready');
+      const response = await request(managementUrlOf(app)).get('/health/ready');
 
       expect(response.status).toBe(200);
       expect(response.body).toEqual({
@@ -175,7 +185,7 @@ describe('PlatformModule in a running subgraph', () => {
     it('answers /health/ready with 503 naming the failing check', async () => {
       switchableCheck.down = true;
 
-      const response = await request(app.getHttpServer()).get('/health/ready');
+      const response = await request(managementUrlOf(app)).get('/health/ready');
 
       expect(response.status).toBe(503);
       expect(response.body.status).toBe('not_ready');
@@ -191,7 +201,7 @@ describe('PlatformModule in a running subgraph', () => {
     it('exposes default metrics and the HTTP request histogram without a credential', async () => {
       await graphql('{ correlationId }');
 
-      const response = await request(app.getHttpServer()).get('/metrics').expect(200);
+      const response = await request(managementUrlOf(app)).get('/metrics').expect(200);
 
       expect(response.text).toContain('process_cpu_user_seconds_total');
       expect(response.text).toMatch(
@@ -299,19 +309,24 @@ describe('PlatformModule in a running subgraph', () => {
     it('keeps a separate metrics registry per app', async () => {
       const other = await createProbeApp(database.url);
       try {
-        await request(other.getHttpServer()).get('/health/live').expect(200);
-        await request(other.getHttpServer()).get('/health/live').expect(200);
-        await request(app.getHttpServer()).get('/health/live').expect(200);
-        const liveRequests = async (target: INestApplication) => {
-          const text = (await request(target.getHttpServer()).get('/metrics')).text;
-          return metricSample(text, 'http_requests_total', { route: '/health/live' });
+        const unauthenticatedCall = (target: INestApplication) =>
+          request(target.getHttpServer()).post('/graphql').send({ query: '{ correlationId }' });
+        await unauthenticatedCall(other).expect(401);
+        await unauthenticatedCall(other).expect(401);
+        await unauthenticatedCall(app).expect(401);
+        const refusedCalls = async (target: INestApplication) => {
+          const text = (await request(managementUrlOf(target)).get('/metrics')).text;
+          return metricSample(text, 'http_requests_total', {
+            route: '/graphql',
+            status_code: '401',
+          });
         };
 
-        const before = await liveRequests(app);
-        await request(other.getHttpServer()).get('/health/live').expect(200);
+        const before = await refusedCalls(app);
+        await unauthenticatedCall(other).expect(401);
 
-        expect(await liveRequests(other)).toBe(3);
-        expect(await liveRequests(app)).toBe(before);
+        expect(await refusedCalls(other)).toBe(3);
+        expect(await refusedCalls(app)).toBe(before);
       } finally {
         await other.close();
       }

@@ -29,6 +29,7 @@ import {
   ForbiddenError,
   Identity,
   Logger,
+  ManagementEndpoints,
   NotFoundError,
   PlatformModule,
   ReadinessCheck,
@@ -298,6 +299,11 @@ export async function gatewayHeaders(
     [SERVICE_NAME_HEADER]: 'gateway',
     [SERVICE_TOKEN_HEADER]: await probeCredential(identity),
   };
+}
+
+/** The base URL of the app's probes and metrics, on its management port. */
+export function managementUrlOf(app: INestApplication): string {
+  return `http://127.0.0.1:${app.get(ManagementEndpoints).port}`;
 }
 
 export async function createProbeApp(

@@ -31,9 +31,12 @@ export interface ServiceProbes {
   count(table: string): Promise<number>;
 }
 
-/** Probes of the service whose schema is `schema`, through its database and `/metrics` at `url`. */
-export function serviceProbes(service: { db: Client; url: string }, schema: string): ServiceProbes {
-  const { db, url } = service;
+/** Probes of the service whose schema is `schema`, through its database and its management `/metrics`. */
+export function serviceProbes(
+  service: { db: Client; managementUrl: string },
+  schema: string,
+): ServiceProbes {
+  const { db, managementUrl } = service;
   const s = quoteIdentifier(schema);
   const isProcessed = async (messageId: string): Promise<boolean> =>
     (await db.query(`SELECT 1 FROM ${s}.inbox WHERE message_id = $1`, [messageId])).rows.length > 0;
@@ -64,7 +67,7 @@ export function serviceProbes(service: { db: Client; url: string }, schema: stri
       );
     },
     async statementCount() {
-      const statements = await scrapeMetric(url, 'db_queries_total', { origin: 'http' });
+      const statements = await scrapeMetric(managementUrl, 'db_queries_total', { origin: 'http' });
       if (statements === undefined) throw new Error('db_queries_total is missing from /metrics');
       return statements;
     },

@@ -1,5 +1,6 @@
 import { AddressInfo } from 'node:net';
 import { Client } from 'pg';
+import { ManagementEndpoints, managementPortVariable } from '@servicedesk/platform';
 import { subgraphClient } from './graphql-client';
 import { EventPublisher, eventPublisher } from './events';
 import { createTestDatabase, createTestVhost, waitFor } from './infrastructure';
@@ -8,6 +9,8 @@ import { createTestDatabase, createTestVhost, waitFor } from './infrastructure';
 export interface ServiceApp {
   listen(port: number, hostname: string): Promise<unknown>;
   getHttpServer(): { address(): AddressInfo | string | null };
+  /** Where the fixture finds the port its probes and metrics listen on. */
+  get(token: typeof ManagementEndpoints): ManagementEndpoints;
   close(): Promise<void>;
 }
 
@@ -28,6 +31,8 @@ export interface ServiceInstance<A> {
   app: A;
   /** Base URL, e.g. http://127.0.0.1:41234. */
   url: string;
+  /** Base URL of its `/health/*` and `/metrics`, on a port apart from the public one. */
+  managementUrl: string;
   graphqlUrl: string;
   /** Calls the subgraph as the gateway does, on behalf of `identity` (anonymous by default). */
   query: ReturnType<typeof subgraphClient>['query'];
@@ -82,6 +87,7 @@ export async function serviceEnvironment<
       DATABASE_URL: database.url,
       RABBITMQ_URL: vhost.url,
       [`${options.service.toUpperCase()}_PORT`]: '0',
+      [managementPortVariable(options.service)]: '0',
       ...options.env,
     });
     await options.migrate(config);
@@ -102,7 +108,8 @@ export async function serviceEnvironment<
         await app.listen(0, '127.0.0.1');
         const { port } = app.getHttpServer().address() as AddressInfo;
         const url = `http://127.0.0.1:${port}`;
-        await waitFor(async () => (await fetch(`${url}/health/ready`)).status === 200, {
+        const managementUrl = `http://127.0.0.1:${app.get(ManagementEndpoints).port}`;
+        await waitFor(async () => (await fetch(`${managementUrl}/health/ready`)).status === 200, {
           description: `the ${options.service} service to be ready (database, broker, consumers)`,
         });
         const client = subgraphClient({
@@ -110,7 +117,14 @@ export async function serviceEnvironment<
           service: options.service,
           secret: config.SERVICE_TOKEN_SECRET,
         });
-        return { app, url, graphqlUrl: `${url}/graphql`, query: client.query, close };
+        return {
+          app,
+          url,
+          managementUrl,
+          graphqlUrl: `${url}/graphql`,
+          query: client.query,
+          close,
+        };
       },
       async connectDatabase() {
         const client = new Client({ connectionString: database.url });
@@ -157,8 +171,8 @@ export async function startServiceUnderTest<
     const db = await environment.connectDatabase();
     const events = await environment.eventPublisher();
     await options.beforeStart?.({ events });
-    const { app, url, graphqlUrl, query } = await environment.startInstance();
-    return { ...environment, app, url, graphqlUrl, query, db, events };
+    const { app, url, managementUrl, graphqlUrl, query } = await environment.startInstance();
+    return { ...environment, app, url, managementUrl, graphqlUrl, query, db, events };
   });
 }
 

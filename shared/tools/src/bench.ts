@@ -12,8 +12,8 @@ import { BenchReport, machineFacts, renderReport } from './bench-report';
 import { runGatewayBenchmark } from './bench-gateway-run';
 import { BenchScenario } from './bench-scenario';
 import { loadToolsConfig } from './config';
-import { SUBGRAPH_PROCESSES } from './processes';
-import { ServiceStack, stackEnvironment, stackPorts } from './start';
+import { ALL_PROCESSES } from './processes';
+import { ServiceStack, managementEnvironment, stackEnvironment, stackPorts } from './start';
 
 /**
  * `npm run bench`: starts the whole platform as `npm start` does, but against a database and
@@ -94,8 +94,8 @@ async function benchmark(
     notes.push(vhost.caveat);
   }
 
-  // One port per process, and one for the SMTP server.
-  const free = await freePorts(SUBGRAPH_PROCESSES.length + 3);
+  // A public and a management port per process, one for the stock gateway, one for SMTP.
+  const free = await freePorts(2 * ALL_PROCESSES.length + 2);
   const stockPort = free.pop()!;
   const mail = await MailSink.start(`smtp://127.0.0.1:${free.pop()!}`);
   // Pushed before the services, so it closes after they have stopped sending.
@@ -104,6 +104,7 @@ async function benchmark(
   const secrets = runSecrets();
   const stack = new ServiceStack({
     env: stackEnvironment(ports, {
+      ...managementEnvironment(() => free.pop()!),
       ...secrets,
       ...runRateLimits(),
       NODE_ENV,
@@ -114,7 +115,6 @@ async function benchmark(
       // Outlives the longest run, so no phase measures a token refresh.
       ACCESS_TOKEN_TTL_SECONDS: '3600',
     }),
-    ports,
     // Their logs go to stderr, so stdout carries only the figures (and stays valid JSON).
     output: { stdout: process.stderr, stderr: process.stderr },
     say,

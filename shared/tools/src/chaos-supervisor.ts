@@ -132,8 +132,13 @@ export class ChaosSupervisor {
     }
   }
 
+  /** Polls the instance's readiness on the management port its environment names. */
   private async waitUntilReady(instance: string, running: Instance): Promise<void> {
-    const url = `http://127.0.0.1:${running.port}/health/ready`;
+    const { spec, port } = running;
+    const managementPort =
+      this.options.environment(spec, port)[spec.managementPortVariable] ??
+      spec.defaultManagementPort;
+    const url = `http://127.0.0.1:${managementPort}/health/ready`;
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (Date.now() < deadline) {
       if (this.instances.get(instance) !== running) {

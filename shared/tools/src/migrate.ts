@@ -15,7 +15,6 @@ async function main(): Promise<void> {
   const ports = stackPorts((spec) => spec.defaultPort);
   const stack = new ServiceStack({
     env: stackEnvironment(ports),
-    ports,
     output: { stdout: process.stdout, stderr: process.stderr },
     say,
     onUnexpectedExit: () => undefined,

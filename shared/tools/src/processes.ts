@@ -13,6 +13,30 @@ export interface ProcessSpec {
   dir: string;
   portVariable: string;
   defaultPort: number;
+  /** Where its `/health/*` and `/metrics` listen, apart from the public port. */
+  managementPortVariable: string;
+  defaultManagementPort: number;
+}
+
+/** The management ports the architecture fixes, each process's default. */
+const DEFAULT_MANAGEMENT_PORTS: Readonly<Record<string, number>> = {
+  gateway: 9080,
+  user: 9001,
+  ticket: 9002,
+  audit: 9003,
+  notification: 9004,
+  appointment: 9005,
+};
+
+function managementPortOf(
+  name: string,
+): Pick<ProcessSpec, 'managementPortVariable' | 'defaultManagementPort'> {
+  const port = DEFAULT_MANAGEMENT_PORTS[name];
+  if (port === undefined) throw new Error(`${name} has no management port in processes.ts`);
+  return {
+    managementPortVariable: `${name.toUpperCase()}_MANAGEMENT_PORT`,
+    defaultManagementPort: port,
+  };
 }
 
 /** The repository root, from `src/` (tests) and `dist/` (runtime) alike. */
@@ -29,6 +53,7 @@ function subgraphProcesses(): ProcessSpec[] {
     dir: join('services', name),
     portVariable: `${name.toUpperCase()}_PORT`,
     defaultPort: Number(new URL(url).port),
+    ...managementPortOf(name),
   }));
 }
 
@@ -40,6 +65,7 @@ export const GATEWAY_PROCESS: ProcessSpec = {
   dir: 'gateway',
   portVariable: 'GATEWAY_PORT',
   defaultPort: 8080,
+  ...managementPortOf('gateway'),
 };
 
 export const ALL_PROCESSES: readonly ProcessSpec[] = [...SUBGRAPH_PROCESSES, GATEWAY_PROCESS];

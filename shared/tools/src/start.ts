@@ -51,9 +51,18 @@ export function stackEnvironment(
   });
 }
 
+/** Each process's `<SERVICE>_MANAGEMENT_PORT`, for a stack that must not take the default ones. */
+export function managementEnvironment(
+  portOf: (spec: ProcessSpec) => number,
+): Record<string, string> {
+  return Object.fromEntries(
+    ALL_PROCESSES.map((spec) => [spec.managementPortVariable, String(portOf(spec))]),
+  );
+}
+
 export interface ServiceStackOptions {
+  /** Every process's environment; readiness is awaited on the management ports it names. */
   env: NodeJS.ProcessEnv;
-  ports: ReadonlyMap<string, number>;
   /** Where the processes' own output goes (the supervisor's stdout and stderr for `npm start`). */
   output: ProcessOutput;
   say(line: string): void;
@@ -105,14 +114,11 @@ export class ServiceStack {
    * If a process stops meanwhile, rejects with a `ProcessExitError` once the others stopped.
    */
   async start(): Promise<void> {
-    const { ports } = this.options;
     await this.migrate();
     for (const spec of SUBGRAPH_PROCESSES) this.startProcess(spec);
-    await Promise.all(
-      SUBGRAPH_PROCESSES.map((spec) => this.waitUntilReady(spec, ports.get(spec.name)!)),
-    );
+    await Promise.all(SUBGRAPH_PROCESSES.map((spec) => this.waitUntilReady(spec)));
     this.startProcess(GATEWAY_PROCESS);
-    await this.waitUntilReady(GATEWAY_PROCESS, ports.get(GATEWAY_PROCESS.name)!);
+    await this.waitUntilReady(GATEWAY_PROCESS);
   }
 
   /** Sends SIGTERM to every running process and waits until each has exited. */
@@ -181,7 +187,9 @@ export class ServiceStack {
     });
   }
 
-  private async waitUntilReady(spec: ProcessSpec, port: number): Promise<void> {
+  /** Polls the process's readiness on its management port (its variable in `env`, else its default). */
+  private async waitUntilReady(spec: ProcessSpec): Promise<void> {
+    const port = this.options.env[spec.managementPortVariable] ?? spec.defaultManagementPort;
     const url = `http://127.0.0.1:${port}/health/ready`;
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (Date.now() < deadline) {
@@ -245,7 +253,6 @@ async function main(): Promise<void> {
   const ports = configuredPorts(ALL_PROCESSES);
   stack = new ServiceStack({
     env: stackEnvironment(ports),
-    ports,
     output: { stdout: process.stdout, stderr: process.stderr },
     say,
     onUnexpectedExit: (name, reason) => {

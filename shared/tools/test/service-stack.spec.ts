@@ -2,7 +2,12 @@ import { connect } from 'amqplib';
 import { TestResource, createTestDatabase, createTestVhost } from '@servicedesk/testing';
 import { freePorts } from '../src/bench-infrastructure';
 import { ALL_PROCESSES, GATEWAY_PROCESS, SUBGRAPH_PROCESSES } from '../src/processes';
-import { ProcessExitError, ServiceStack, stackEnvironment } from '../src/start';
+import {
+  ProcessExitError,
+  ServiceStack,
+  managementEnvironment,
+  stackEnvironment,
+} from '../src/start';
 import { discardedOutput, occupiedPort, sourceCommand } from './support/source-processes';
 
 /**
@@ -22,16 +27,17 @@ afterAll(async () => {
 });
 
 /** A stack of every process from its sources on `ports`, against the broker at `rabbitmqUrl`. */
-function stackOn(ports: ReadonlyMap<string, number>, rabbitmqUrl: string) {
+async function stackOn(ports: ReadonlyMap<string, number>, rabbitmqUrl: string) {
   const said: string[] = [];
   const unexpectedExits: Array<[string, string]> = [];
+  const managementPorts = await freePorts(ALL_PROCESSES.length);
   const stack = new ServiceStack({
     env: stackEnvironment(ports, {
+      ...managementEnvironment(() => managementPorts.pop()!),
       NODE_ENV: 'test',
       DATABASE_URL: database.url,
       RABBITMQ_URL: rabbitmqUrl,
     }),
-    ports,
     output: discardedOutput(),
     say: (line) => said.push(line),
     onUnexpectedExit: (name, reason) => unexpectedExits.push([name, reason]),
@@ -72,7 +78,7 @@ describe('the service stack, on a broker left with queues of an older version', 
       1,
     );
     const free = await freePorts(ALL_PROCESSES.length);
-    const { stack, said, unexpectedExits } = stackOn(
+    const { stack, said, unexpectedExits } = await stackOn(
       new Map(ALL_PROCESSES.map((spec) => [spec.name, free.pop()!])),
       vhost.url,
     );
@@ -112,7 +118,7 @@ describe('the service stack, when one of its processes cannot start', () => {
     const ports = new Map(
       ALL_PROCESSES.map((spec) => [spec.name, spec.name === blocked ? holder.port : free.pop()!]),
     );
-    return { ...stackOn(ports, vhost.url), holder, ports };
+    return { ...(await stackOn(ports, vhost.url)), holder, ports };
   }
 
   it('names a subgraph whose port is taken, with its fatal line, and stops the other subgraphs', async () => {

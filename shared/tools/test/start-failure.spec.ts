@@ -43,7 +43,6 @@ describe('a process that cannot start', () => {
           RABBITMQ_URL: vhost.url,
         },
       ),
-      ports: new Map(),
       output: discardedOutput(),
       say: () => undefined,
       onUnexpectedExit: () => undefined,
@@ -64,6 +63,7 @@ describe('a process that cannot start', () => {
       RABBITMQ_URL: vhost.url,
       STARTUP_TIMEOUT_MS: String(STARTUP_TIMEOUT_MS),
       [spec.portVariable]: '0',
+      [spec.managementPortVariable]: '0',
       ...extra,
     };
   }
@@ -76,6 +76,27 @@ describe('a process that cannot start', () => {
         const service = startFromSource(
           spec,
           environment(spec, { [spec.portVariable]: String(holder.port) }),
+        );
+        const outcome = await service.exitWithin(EXIT_BOUND_MS);
+
+        expect(outcome).toMatchObject({ code: 1 });
+        expect(service.fatalMessages()).toEqual([
+          `${name} could not start: port ${holder.port} is already in use`,
+        ]);
+      } finally {
+        await holder.release();
+      }
+    },
+  );
+
+  it.each(ALL_PROCESSES.map((spec) => [spec.name, spec] as const))(
+    '%s exits 1 naming its management port when another program holds it',
+    async (name, spec) => {
+      const holder = await occupiedPort();
+      try {
+        const service = startFromSource(
+          spec,
+          environment(spec, { [spec.managementPortVariable]: String(holder.port) }),
         );
         const outcome = await service.exitWithin(EXIT_BOUND_MS);
 
@@ -194,7 +215,7 @@ describe('a process that cannot start', () => {
   it('waits for a database that comes up within STARTUP_TIMEOUT_MS, then starts', async () => {
     const target = new URL(database.url);
     const proxy = await createTcpProxy(target.hostname, Number(target.port || 5432));
-    const [port] = await freePorts(1);
+    const [managementPort] = await freePorts(1);
     // The database is not up yet: its address refuses connections.
     proxy.cut();
     const service = startFromSource(
@@ -202,14 +223,15 @@ describe('a process that cannot start', () => {
       environment(audit, {
         DATABASE_URL: proxy.urlFor(database.url),
         STARTUP_TIMEOUT_MS: '20000',
-        [audit.portVariable]: String(port),
+        [audit.managementPortVariable]: String(managementPort),
       }),
     );
     try {
       await service.printed((line) => line.includes('is not reachable yet; retrying'));
       proxy.restore();
 
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok, {
+      const ready = `http://127.0.0.1:${managementPort}/health/ready`;
+      await waitFor(async () => (await fetch(ready)).ok, {
         timeoutMs: EXIT_BOUND_MS,
         description: 'the audit service to be ready',
       });
