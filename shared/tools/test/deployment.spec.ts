@@ -12,6 +12,8 @@ interface DeployedProcess {
   name: string;
   kind: 'subgraph' | 'gateway';
   port: number;
+  /** Where its `/health/*` and `/metrics` listen, apart from the public port. */
+  managementPort: number;
   /** Secret variables beyond those every process of its kind needs. */
   secrets?: string[];
   /** Non-secret variables, set in each deployment, beyond those every process of its kind needs. */
@@ -28,25 +30,28 @@ const PROCESSES: DeployedProcess[] = [
     name: 'user',
     kind: 'subgraph',
     port: 3001,
+    managementPort: 9001,
     secrets: ['ADMIN_EMAIL', 'ADMIN_PASSWORD', 'JWT_PRIVATE_KEY'],
   },
-  { name: 'ticket', kind: 'subgraph', port: 3002, autoscaled: true },
-  { name: 'audit', kind: 'subgraph', port: 3003 },
+  { name: 'ticket', kind: 'subgraph', port: 3002, managementPort: 9002, autoscaled: true },
+  { name: 'audit', kind: 'subgraph', port: 3003, managementPort: 9003 },
   {
     name: 'notification',
     kind: 'subgraph',
     port: 3004,
+    managementPort: 9004,
     // The relay's URL carries its credentials.
     secrets: ['SMTP_URL'],
     config: ['NOTIFICATION_EMAIL_FROM'],
     // SMTP submission with STARTTLS, implicit TLS (smtps://) and plain SMTP.
     egressPorts: [587, 465, 25],
   },
-  { name: 'appointment', kind: 'subgraph', port: 3005, autoscaled: true },
+  { name: 'appointment', kind: 'subgraph', port: 3005, managementPort: 9005, autoscaled: true },
   {
     name: 'gateway',
     kind: 'gateway',
     port: 8080,
+    managementPort: 9080,
     autoscaled: true,
     // The rate limits' Redis: its URL may carry a password.
     secrets: ['REDIS_URL'],
@@ -63,6 +68,8 @@ const JWKS_PROVIDER = SUBGRAPHS.find((p) => p.name === 'user')!;
 const MAILER = SUBGRAPHS.find((p) => p.secrets?.includes('SMTP_URL'))!;
 
 const portVariable = (p: DeployedProcess): string => `${p.name.toUpperCase()}_PORT`;
+const managementPortVariable = (p: DeployedProcess): string =>
+  `${p.name.toUpperCase()}_MANAGEMENT_PORT`;
 const subgraphUrlVariable = (p: DeployedProcess): string => `${p.name.toUpperCase()}_SUBGRAPH_URL`;
 const subgraphUrl = (p: DeployedProcess): string => `http://${p.name}:${p.port}/graphql`;
 const jwksUrl = `http://${JWKS_PROVIDER.name}:${JWKS_PROVIDER.port}/.well-known/jwks.json`;
@@ -83,6 +90,7 @@ function configOf(p: DeployedProcess): string[] {
     'OTEL_EXPORTER_OTLP_ENDPOINT',
     'SHUTDOWN_TIMEOUT_MS',
     portVariable(p),
+    managementPortVariable(p),
   ];
   const forKind =
     p.kind === 'gateway' ? [...base, 'JWKS_URL', ...SUBGRAPHS.map(subgraphUrlVariable)] : base;
@@ -127,6 +135,9 @@ const KNOWN_METRICS = new Set([
   'circuit_breaker_state',
   'circuit_breaker_transitions_total',
   'circuit_breaker_rejected_calls_total',
+  'tickets_resolved_total',
+  'login_failures_total',
+  'account_lockouts_total',
   // RabbitMQ's own, per queue, from its /metrics/detailed (labels vhost, queue).
   'rabbitmq_detailed_queue_messages',
   'rabbitmq_detailed_queue_messages_ready',
@@ -211,7 +222,7 @@ interface NetworkPolicy extends Manifest {
   spec: {
     podSelector: LabelSelector;
     policyTypes?: string[];
-    ingress?: { from?: NetworkPolicyPeer[] }[];
+    ingress?: { from?: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] }[];
     egress?: { to?: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] }[];
   };
 }
@@ -484,9 +495,9 @@ describe('docker-compose.yml', () => {
       expect(service().build?.dockerfile ?? 'Dockerfile').toBe('Dockerfile');
     });
 
-    it('has a healthcheck on its own /health/ready', () => {
+    it('has a healthcheck on its own /health/ready, on its management port', () => {
       expect([service().healthcheck?.test].flat().join(' ')).toContain(
-        `http://127.0.0.1:${app.port}/health/ready`,
+        `http://127.0.0.1:${app.managementPort}/health/ready`,
       );
     });
 
@@ -495,6 +506,7 @@ describe('docker-compose.yml', () => {
       for (const variable of [...configOf(app), ...secretsOf(app)])
         expect(env).toHaveProperty(variable);
       expect(env[portVariable(app)]).toBe(String(app.port));
+      expect(env[managementPortVariable(app)]).toBe(String(app.managementPort));
       expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://jaeger:4318');
     });
 
@@ -714,9 +726,10 @@ describe('openshift/', () => {
       expect(matches(deployment.spec.selector, podLabelsOf(app))).toBe(true);
     });
 
-    it('probes /health/ready for readiness and /health/live for liveness and start-up, on its port', () => {
+    it('probes /health/ready for readiness and /health/live for liveness and start-up, on its management port', () => {
       const container = appContainerOf(app);
       expect(containerPort(container, 'http')).toBe(app.port);
+      expect(containerPort(container, 'management')).toBe(app.managementPort);
       const probes = {
         readiness: container.readinessProbe?.httpGet,
         liveness: container.livenessProbe?.httpGet,
@@ -726,7 +739,7 @@ describe('openshift/', () => {
       expect(probes.liveness?.path).toBe('/health/live');
       expect(probes.startup?.path).toMatch(/^\/health\/(live|ready)$/);
       for (const probe of Object.values(probes))
-        expect(containerPort(container, probe!.port)).toBe(app.port);
+        expect(containerPort(container, probe!.port)).toBe(app.managementPort);
     });
 
     it('sets resource requests and limits on every container', () => {
@@ -773,6 +786,7 @@ describe('openshift/', () => {
       expect(requiredSecretKeysOf(container)).toEqual(expect.arrayContaining(secretsOf(app)));
       for (const variable of configOf(app)) expect(openshiftConfig).toHaveProperty(variable);
       expect(openshiftConfig[portVariable(app)]).toBe(String(app.port));
+      expect(openshiftConfig[managementPortVariable(app)]).toBe(String(app.managementPort));
     });
 
     it('is given longer to stop than its shutdown timeout plus the preStop pause', () => {
@@ -798,13 +812,18 @@ describe('openshift/', () => {
       }
     });
 
-    it('has a Service on its port selecting its pods', () => {
+    it('has a Service on its public and management ports selecting its pods', () => {
       const service = ofKind<Service>('Service').find((s) => s.metadata.name === app.name);
       expect(service).toBeDefined();
       expect(matches({ matchLabels: service!.spec.selector }, podLabelsOf(app))).toBe(true);
       const port = service!.spec.ports.find((p) => p.name === 'http');
       expect(port?.port).toBe(app.port);
       expect(containerPort(appContainerOf(app), port!.targetPort ?? port!.port)).toBe(app.port);
+      const management = service!.spec.ports.find((p) => p.name === 'management');
+      expect(management?.port).toBe(app.managementPort);
+      expect(containerPort(appContainerOf(app), management!.targetPort ?? management!.port)).toBe(
+        app.managementPort,
+      );
     });
 
     it('has a PodDisruptionBudget over its pods', () => {
@@ -814,7 +833,7 @@ describe('openshift/', () => {
       expect(budgets).toHaveLength(1);
     });
 
-    it('is scraped by a ServiceMonitor on /metrics', () => {
+    it('is scraped by a ServiceMonitor on /metrics, on its management port', () => {
       const service = ofKind<Service>('Service').find((s) => s.metadata.name === app.name)!;
       const monitors = ofKind<ServiceMonitor>('ServiceMonitor').filter((m) =>
         matches(m.spec.selector, service.metadata.labels),
@@ -822,7 +841,7 @@ describe('openshift/', () => {
       expect(monitors.length).toBeGreaterThan(0);
       expect(monitors[0].apiVersion).toBe('monitoring.coreos.com/v1');
       expect(monitors[0].spec.endpoints).toContainEqual(
-        expect.objectContaining({ port: 'http', path: '/metrics' }),
+        expect.objectContaining({ port: 'management', path: '/metrics' }),
       );
     });
 
@@ -849,6 +868,13 @@ describe('openshift/', () => {
       expect(peers.filter((peer) => !callers(peer) && !monitoring(peer))).toEqual([]);
       expect(peers.some(callers)).toBe(true);
       expect(peers.some(monitoring)).toBe(true);
+      // Callers reach the public port only, monitoring the management port only.
+      const portsFor = (peer: (p: NetworkPolicyPeer) => boolean) =>
+        rules
+          .filter((rule) => rule.from?.some(peer))
+          .flatMap((rule) => (rule.ports ?? [{}]).map((p) => p.port ?? 'any'));
+      expect(new Set(portsFor(callers))).toEqual(new Set(['http']));
+      expect(new Set(portsFor(monitoring))).toEqual(new Set(['management']));
     });
 
     it('connects out only to DNS, the trace collector, the ports of its dependencies and its callees', () => {
@@ -953,16 +979,19 @@ describe('prometheus/', () => {
     expect(config.rule_files).toContain('alerts.yml');
   });
 
-  it.each(PROCESSES)('scrapes $name on /metrics, labelled with its service name', (app) => {
-    const scrape = config.scrape_configs.find((job) =>
-      job.static_configs.some((s) => s.targets.includes(`${app.name}:${app.port}`)),
-    );
-    expect(scrape?.metrics_path ?? '/metrics').toBe('/metrics');
-    const target = scrape!.static_configs.find((s) =>
-      s.targets.includes(`${app.name}:${app.port}`),
-    );
-    expect(target?.labels?.service).toBe(app.name);
-  });
+  it.each(PROCESSES)(
+    'scrapes $name on /metrics of its management port, labelled with its service name',
+    (app) => {
+      const scrape = config.scrape_configs.find((job) =>
+        job.static_configs.some((s) => s.targets.includes(`${app.name}:${app.managementPort}`)),
+      );
+      expect(scrape?.metrics_path ?? '/metrics').toBe('/metrics');
+      const target = scrape!.static_configs.find((s) =>
+        s.targets.includes(`${app.name}:${app.managementPort}`),
+      );
+      expect(target?.labels?.service).toBe(app.name);
+    },
+  );
 
   it('sends firing alerts to Alertmanager', () => {
     const targets = config.alerting?.alertmanagers.flatMap((a) =>
@@ -1130,7 +1159,7 @@ describe('grafana/', () => {
     });
 
     if (file === 'servicedesk-overview.json') {
-      it('shows requests, errors, latency, outbox, consumers, dead letters, publishing, appointments, notifications, queries and runtime', () => {
+      it('shows requests, errors, latency, outbox, consumers, dead letters, publishing, queues, business counters, appointments, notifications, queries and runtime', () => {
         const used = new Set(
           queried.flatMap((p) => p.targets!.flatMap((t) => metricNames(t.expr ?? ''))),
         );
@@ -1147,6 +1176,13 @@ describe('grafana/', () => {
           'notifications_total',
           'nodejs_eventloop_lag_p99_seconds',
           'process_resident_memory_bytes',
+          'rabbitmq_detailed_queue_messages',
+          'rabbitmq_detailed_queue_messages_ready',
+          'rabbitmq_detailed_queue_messages_unacked',
+          'rabbitmq_detailed_queue_consumers',
+          'tickets_resolved_total',
+          'login_failures_total',
+          'account_lockouts_total',
         ]) {
           expect(used).toContain(metric);
         }
@@ -1155,6 +1191,12 @@ describe('grafana/', () => {
         expect(expressions).toContain('type=~"appointment\\\\.(booked');
         expect(expressions).toMatch(/sum by \(channel, outcome\) \(rate\(notifications_total/);
         expect(expressions).toMatch(/notifications_total\{outcome="failed"\}/);
+        for (const type of ['ticket.created', 'ticket.sla_breached'])
+          expect(expressions).toContain(
+            `messaging_published_total{service="ticket", type="${type}"}`,
+          );
+        expect(expressions).toContain('type=~"appointment\\\\.(booked|cancelled)"');
+        expect(expressions).toContain('notifications_total{channel="EMAIL"}');
       });
     }
   });
