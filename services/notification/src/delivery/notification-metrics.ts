@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
 import { METRICS_REGISTRY, singleMetric } from '@servicedesk/platform';
-import type { NotificationChannel } from '../rules/categories';
+import { NOTIFICATION_CHANNELS, NotificationChannel } from '../rules/categories';
 
 /** sent: delivered; retry: a transient failure, tried again later; failed: given up. */
-export type DeliveryOutcome = 'sent' | 'retry' | 'failed';
+export const DELIVERY_OUTCOMES = ['sent', 'retry', 'failed'] as const;
+export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
 
 /** `notifications_total{channel,outcome}` and `notification_sent_mark_failures_total`. */
 @Injectable()
@@ -24,6 +25,11 @@ export class NotificationMetrics {
           registers: [registry],
         }),
     );
+    // Every channel and outcome from start-up, so the first failure is an increase and a panel
+    // of failures shows 0 rather than "No data".
+    for (const channel of NOTIFICATION_CHANNELS) {
+      for (const outcome of DELIVERY_OUTCOMES) this.total.inc({ channel, outcome }, 0);
+    }
     // The database failing right after a send: past the email's lease, it is sent again.
     this.sentMarkFailures = singleMetric(
       registry,
