@@ -2,10 +2,10 @@ import { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { EventEnvelope, parseEnvelope } from '@servicedesk/contracts';
 import {
   Logger,
+  inSpan,
   isConnectionError,
   quoteIdentifier,
   runWithContext,
-  withExtractedTraceContext,
 } from '@servicedesk/platform';
 import {
   carriedHeaders,
@@ -283,10 +283,24 @@ export class EventConsumer {
     };
     const stopTimer = this.deps.metrics.handlerDuration.startTimer({ queue });
     try {
-      const outcome = await withExtractedTraceContext(message.properties.headers, () =>
-        runWithContext({ correlationId: envelope.correlationId, identity: null }, () =>
-          this.process(subscription, envelope, attempt),
-        ),
+      // A child of the publish span whose context the message carries, retries included.
+      const outcome = await inSpan(
+        `process ${envelope.type}`,
+        {
+          kind: 'consumer',
+          parentHeaders: message.properties.headers,
+          attributes: {
+            'messaging.system': 'rabbitmq',
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': queue,
+            'messaging.message.id': envelope.id,
+            'messaging.rabbitmq.delivery.attempt': attempt,
+          },
+        },
+        () =>
+          runWithContext({ correlationId: envelope.correlationId, identity: null }, () =>
+            this.process(subscription, envelope, attempt),
+          ),
       );
       stopTimer();
       this.ack(channel, message, queue, outcome);

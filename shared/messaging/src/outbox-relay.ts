@@ -1,8 +1,16 @@
+import { SpanStatusCode } from '@opentelemetry/api';
 import { ChannelModel, ConfirmChannel } from 'amqplib';
 import { ClientConfig } from 'pg';
 import { DataSource, QueryRunner } from 'typeorm';
 import { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
-import { Logger, applicationName, quoteIdentifier } from '@servicedesk/platform';
+import {
+  Logger,
+  applicationName,
+  inSpan,
+  injectTraceHeaders,
+  quoteIdentifier,
+  untraced,
+} from '@servicedesk/platform';
 import { ConfirmTimeoutError, UnroutableError, publishConfirmed } from './amqp-messages';
 import { backoffDelayMs } from './backoff';
 import { BrokerConnection } from './broker-connection';
@@ -155,7 +163,8 @@ export class OutboxRelay {
   wake(): void {
     if (this.stopped) return;
     this.wanted = true;
-    this.draining ??= this.drain().finally(() => {
+    // Each row is published in the trace it was written in; the relay's own rounds are in none.
+    this.draining ??= untraced(() => this.drain()).finally(() => {
       this.draining = undefined;
       if (this.wanted && !this.stopped) this.wake();
     });
@@ -268,7 +277,31 @@ export class OutboxRelay {
     return outcomes;
   }
 
-  private async publish(channel: ConfirmChannel, row: OutboxRow): Promise<PublishOutcome> {
+  /** A `publish` span in the trace of the request that wrote the row; consumers continue it. */
+  private publish(channel: ConfirmChannel, row: OutboxRow): Promise<PublishOutcome> {
+    return inSpan(
+      `publish ${row.event_type}`,
+      {
+        kind: 'producer',
+        parentHeaders: row.headers,
+        attributes: {
+          'messaging.system': 'rabbitmq',
+          'messaging.operation.type': 'publish',
+          'messaging.destination.name': EVENTS_EXCHANGE,
+          'messaging.rabbitmq.destination.routing_key': row.event_type,
+          'messaging.message.id': row.id,
+        },
+      },
+      async (span) => {
+        const outcome = await this.publishRow(channel, row);
+        if (outcome.kind !== 'published')
+          span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
+        return outcome;
+      },
+    );
+  }
+
+  private async publishRow(channel: ConfirmChannel, row: OutboxRow): Promise<PublishOutcome> {
     const occurredAt = Date.parse(String(row.envelope.occurredAt));
     const correlationId = String(row.envelope.correlationId ?? '');
     try {
@@ -284,7 +317,12 @@ export class OutboxRelay {
           contentType: 'application/json',
           timestamp: Math.floor((Number.isNaN(occurredAt) ? Date.now() : occurredAt) / 1000),
           appId: this.deps.service,
-          headers: { ...row.headers, [Headers.correlationId]: correlationId },
+          // The publish span's context when tracing runs (consumers become its children).
+          headers: {
+            ...row.headers,
+            ...injectTraceHeaders(),
+            [Headers.correlationId]: correlationId,
+          },
         },
         this.deps.options.confirmTimeoutMs,
       );

@@ -1,45 +1,21 @@
 import {
-  Context,
-  ContextManager,
-  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
   TraceFlags,
   context,
   propagation,
   trace,
 } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { injectTraceHeaders, withExtractedTraceContext } from './tracing';
+import { tracing } from '@opentelemetry/sdk-node';
+import { inSpan, injectTraceHeaders, isProbeOrScrape, untraced } from './tracing';
 
-/** The NodeSDK installs an async-aware manager; synchronous nesting is all these tests need. */
-class StackContextManager implements ContextManager {
-  private stack: Context[] = [];
-  active(): Context {
-    return this.stack[this.stack.length - 1] ?? ROOT_CONTEXT;
-  }
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
-    ctx: Context,
-    fn: F,
-    thisArg?: ThisParameterType<F>,
-    ...args: A
-  ): ReturnType<F> {
-    this.stack.push(ctx);
-    try {
-      return fn.call(thisArg, ...args);
-    } finally {
-      this.stack.pop();
-    }
-  }
-  bind<T>(_ctx: Context, target: T): T {
-    return target;
-  }
-  enable(): this {
-    return this;
-  }
-  disable(): this {
-    this.stack = [];
-    return this;
-  }
-}
+/** What the SDK installs, with spans kept in memory instead of exported. */
+const exporter = new tracing.InMemorySpanExporter();
+const provider = new tracing.BasicTracerProvider({
+  spanProcessors: [new tracing.SimpleSpanProcessor(exporter)],
+});
 
 const spanContext = {
   traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
@@ -47,17 +23,24 @@ const spanContext = {
   traceFlags: TraceFlags.SAMPLED,
 };
 
-describe('trace context propagation', () => {
-  beforeAll(() => {
-    context.setGlobalContextManager(new StackContextManager());
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  });
+const traceparent = `00-${spanContext.traceId}-${spanContext.spanId}-01`;
 
-  afterAll(() => {
-    context.disable();
-    propagation.disable();
-  });
+beforeAll(() => {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(provider);
+});
 
+afterEach(() => exporter.reset());
+
+afterAll(async () => {
+  await provider.shutdown();
+  trace.disable();
+  context.disable();
+  propagation.disable();
+});
+
+describe('trace headers', () => {
   it('injects nothing outside a span', () => {
     expect(injectTraceHeaders()).toEqual({});
   });
@@ -68,27 +51,84 @@ describe('trace context propagation', () => {
       injectTraceHeaders,
     );
 
-    expect(headers.traceparent).toBe(`00-${spanContext.traceId}-${spanContext.spanId}-01`);
+    expect(headers.traceparent).toBe(traceparent);
   });
+});
 
-  it('runs a function inside the trace described by message headers (strings or buffers)', () => {
-    const traceparent = Buffer.from(`00-${spanContext.traceId}-${spanContext.spanId}-01`);
+describe('inSpan', () => {
+  it('continues the trace of message headers (strings or buffers), not the active span', async () => {
+    const unrelated = { ...spanContext, traceId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' };
 
-    const seen = withExtractedTraceContext(
-      { traceparent, 'x-correlation-id': 'c-1', retries: 3 },
-      () => trace.getSpanContext(context.active()),
+    const injected = await context.with(trace.setSpanContext(context.active(), unrelated), () =>
+      inSpan(
+        'publish ticket.created',
+        {
+          kind: 'producer',
+          parentHeaders: { traceparent: Buffer.from(traceparent), retries: 3 },
+        },
+        async () => injectTraceHeaders(),
+      ),
     );
 
-    expect(seen).toMatchObject({
-      traceId: spanContext.traceId,
-      spanId: spanContext.spanId,
-      isRemote: true,
-    });
+    const [span] = exporter.getFinishedSpans();
+    expect(span).toMatchObject({ name: 'publish ticket.created', kind: SpanKind.PRODUCER });
+    expect(span.spanContext().traceId).toBe(spanContext.traceId);
+    expect(span.parentSpanContext?.spanId).toBe(spanContext.spanId);
+    expect(injected.traceparent).toBe(`00-${spanContext.traceId}-${span.spanContext().spanId}-01`);
   });
 
-  it('runs the function in the current context when headers carry no trace', () => {
-    expect(
-      withExtractedTraceContext(undefined, () => trace.getSpanContext(context.active())),
-    ).toBeUndefined();
+  it('is a child of the active span without headers, also after an await', async () => {
+    await inSpan('process ticket.created', { kind: 'consumer' }, async () => {
+      await Promise.resolve();
+      await inSpan('smtp send', {}, async () => undefined);
+    });
+
+    const [child, parent] = exporter.getFinishedSpans();
+    expect(child.name).toBe('smtp send');
+    expect(child.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
+    expect(child.spanContext().traceId).toBe(parent.spanContext().traceId);
   });
+
+  it('ends the span failed and passes the error on when the function throws', async () => {
+    await expect(
+      inSpan('smtp send', {}, async () => {
+        throw new Error('421 try later');
+      }),
+    ).rejects.toThrow('421 try later');
+
+    const [span] = exporter.getFinishedSpans();
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: '421 try later' });
+    expect(span.events.map((event) => event.name)).toEqual(['exception']);
+  });
+});
+
+describe('untraced', () => {
+  it('records nothing started inside it, except spans continuing message headers', async () => {
+    await context.with(trace.setSpanContext(context.active(), spanContext), () =>
+      untraced(async () => {
+        await inSpan('relay round', {}, async () => undefined);
+        await inSpan(
+          'publish ticket.created',
+          { parentHeaders: { traceparent } },
+          async () => undefined,
+        );
+      }),
+    );
+
+    expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual([
+      'publish ticket.created',
+    ]);
+  });
+});
+
+describe('isProbeOrScrape', () => {
+  it.each(['/health/live', '/health/ready', '/health/ready?verbose=1', '/metrics'])(
+    'is true for %s',
+    (url) => expect(isProbeOrScrape({ url })).toBe(true),
+  );
+
+  it.each(['/graphql', '/metrics-old', '/healthcheck', '/.well-known/jwks.json'])(
+    'is false for %s',
+    (url) => expect(isProbeOrScrape({ url })).toBe(false),
+  );
 });

@@ -1,4 +1,16 @@
-import { context, propagation } from '@opentelemetry/api';
+import type { IncomingMessage } from 'node:http';
+import {
+  Attributes,
+  Context,
+  ROOT_CONTEXT,
+  Span,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  propagation,
+  trace,
+} from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 
 let sdk: NodeSDK | undefined;
@@ -35,12 +47,29 @@ export function startTracing(service: string): void {
   const { NodeSDK } = modules.sdkNode;
   const { getNodeAutoInstrumentations } = modules.auto;
   const { OTLPTraceExporter } = modules.exporter;
+  // The endpoint is a trace collector: metrics are scraped by Prometheus and logs go to
+  // stdout, so the SDK sends them only where an operator asks for it.
+  process.env.OTEL_METRICS_EXPORTER ??= 'none';
+  process.env.OTEL_LOGS_EXPORTER ??= 'none';
   sdk = new NodeSDK({
     serviceName: `servicedesk-${service}`,
     traceExporter: new OTLPTraceExporter(),
     instrumentations: [
-      // fs spans are noise (every require and file read) and cost real time.
-      getNodeAutoInstrumentations({ '@opentelemetry/instrumentation-fs': { enabled: false } }),
+      getNodeAutoInstrumentations({
+        // fs spans are noise (every require and file read) and cost real time.
+        '@opentelemetry/instrumentation-fs': { enabled: false },
+        // Messages are traced by the messaging library: a publish span per outbox row, in the
+        // trace of the request that wrote it, and a process span per delivery under it.
+        '@opentelemetry/instrumentation-amqplib': { enabled: false },
+        // Probes and scrapes are not requests anyone follows; the work they do is untraced too.
+        '@opentelemetry/instrumentation-http': {
+          ignoreIncomingRequestHook: isProbeOrScrape,
+          requireParentforOutgoingSpans: true,
+        },
+        // Background loops (polls, timers) would otherwise start a trace per query or call.
+        '@opentelemetry/instrumentation-pg': { requireParentSpan: true },
+        '@opentelemetry/instrumentation-undici': { requireParentforSpans: true },
+      }),
     ],
   });
   sdk.start();
@@ -60,15 +89,78 @@ export function injectTraceHeaders(): Record<string, string> {
   return carrier;
 }
 
-/** Runs `fn` as a continuation of the trace described by `headers` (e.g. a consumed message's). */
-export function withExtractedTraceContext<T>(
-  headers: Record<string, unknown> | undefined,
-  fn: () => T,
-): T {
+/** Health probes and metrics scrapes, on the public port or the management port. */
+export function isProbeOrScrape(request: Pick<IncomingMessage, 'url'>): boolean {
+  const path = (request.url ?? '').split('?', 1)[0];
+  return path === '/metrics' || path.startsWith('/health/');
+}
+
+/** The trace context that W3C headers (a message's: strings or buffers) describe, and nothing else. */
+function contextOfHeaders(headers: Record<string, unknown> | undefined): Context {
   const carrier: Record<string, string> = {};
   for (const [key, value] of Object.entries(headers ?? {})) {
     if (typeof value === 'string') carrier[key] = value;
     else if (Buffer.isBuffer(value)) carrier[key] = value.toString('utf8');
   }
-  return context.with(propagation.extract(context.active(), carrier), fn);
+  return propagation.extract(ROOT_CONTEXT, carrier);
+}
+
+const SPAN_KINDS = {
+  internal: SpanKind.INTERNAL,
+  producer: SpanKind.PRODUCER,
+  consumer: SpanKind.CONSUMER,
+};
+
+export interface SpanOptions {
+  /** `internal` by default. */
+  kind?: keyof typeof SPAN_KINDS;
+  attributes?: Attributes;
+  /**
+   * W3C headers the span continues (a message's, an outbox row's) instead of the active span:
+   * work done for a message belongs to the request that caused it, whatever runs it.
+   */
+  parentHeaders?: Record<string, unknown>;
+}
+
+/**
+ * Runs `fn` inside a new span `name`, ended when `fn` settles and marked failed if it throws.
+ * `fn` may mark it failed itself (`span.setStatus`) for an outcome it returns. Without the SDK
+ * the span records nothing and costs next to nothing.
+ */
+export function inSpan<T>(
+  name: string,
+  options: SpanOptions,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  const parent =
+    options.parentHeaders === undefined
+      ? context.active()
+      : contextOfHeaders(options.parentHeaders);
+  const tracer = trace.getTracer('servicedesk');
+  return tracer.startActiveSpan(
+    name,
+    { kind: SPAN_KINDS[options.kind ?? 'internal'], attributes: options.attributes },
+    parent,
+    async (span) => {
+      try {
+        return await fn(span);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        span.recordException(error instanceof Error ? error : message);
+        span.setStatus({ code: SpanStatusCode.ERROR, message });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/**
+ * Runs `fn` outside any trace, with its own calls untraced: a background loop started from a
+ * request (or from start-up) would otherwise add every round's work to that one trace.
+ * Spans started from `parentHeaders` inside it are traced again, in their own trace.
+ */
+export function untraced<T>(fn: () => T): T {
+  return context.with(suppressTracing(ROOT_CONTEXT), fn);
 }

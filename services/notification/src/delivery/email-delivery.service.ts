@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, Clock, LOGGER, Logger } from '@servicedesk/platform';
+import { CLOCK, Clock, LOGGER, Logger, inSpan } from '@servicedesk/platform';
 import { BackoffPolicy, Tx, UnitOfWork, backoffDelayMs } from '@servicedesk/messaging';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../config';
 import type { Notification } from '../inbox/notification';
@@ -98,13 +98,16 @@ export class EmailDelivery {
   private async send(email: Notification, lease: EmailLease): Promise<SmtpFailure | undefined> {
     if (!lease.maySend(this.clock.now())) return CLAIMED_TOO_LATE;
     try {
-      await this.mailer.send({
-        notificationId: email.id,
-        to: email.emailTo ?? '',
-        subject: email.title,
-        text: email.body,
-        html: email.html ?? '',
-      });
+      // In the trace of the event that caused the email, when a consumer sends it.
+      await inSpan('smtp send', { attributes: { 'notification.id': email.id } }, () =>
+        this.mailer.send({
+          notificationId: email.id,
+          to: email.emailTo ?? '',
+          subject: email.title,
+          text: email.body,
+          html: email.html ?? '',
+        }),
+      );
       return undefined;
     } catch (error) {
       return classifySmtpFailure(error);

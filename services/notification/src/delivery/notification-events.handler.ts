@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { EventEnvelope, isEvent } from '@servicedesk/contracts';
-import { CLOCK, Clock, LOGGER, Logger } from '@servicedesk/platform';
+import { CLOCK, Clock, LOGGER, Logger, inSpan } from '@servicedesk/platform';
 import {
   Delivery,
   EventHandler,
@@ -67,14 +67,19 @@ export class NotificationEventsHandler implements EventHandler {
       event,
       now,
     );
-    await this.unitOfWork.run(
-      async (own) => {
-        const inserted = await this.notifications.insertNew(own.manager, planned);
-        const inApp = inserted.filter((n) => n.channel === 'IN_APP');
-        for (const notification of inApp) await this.emails.emitSent(own, notification);
-        this.metrics.record('IN_APP', 'sent', inApp.length);
-      },
-      { separate: true },
+    await inSpan(
+      'store notifications',
+      { attributes: { 'notification.planned': planned.length } },
+      () =>
+        this.unitOfWork.run(
+          async (own) => {
+            const inserted = await this.notifications.insertNew(own.manager, planned);
+            const inApp = inserted.filter((n) => n.channel === 'IN_APP');
+            for (const notification of inApp) await this.emails.emitSent(own, notification);
+            this.metrics.record('IN_APP', 'sent', inApp.length);
+          },
+          { separate: true },
+        ),
     );
     this.awaitUnknown(event, unknownRecipients, delivery);
   }
