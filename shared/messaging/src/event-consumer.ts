@@ -4,6 +4,7 @@ import {
   Logger,
   inSpan,
   isConnectionError,
+  logDurationMs,
   quoteIdentifier,
   runWithContext,
 } from '@servicedesk/platform';
@@ -242,6 +243,8 @@ export class EventConsumer {
           queue: subscription.queue,
           messageId: message.properties.messageId,
           routingKey,
+          outcome: 'dead_lettered',
+          attempt,
           err: error,
         },
         'malformed message parked in the DLQ',
@@ -302,20 +305,25 @@ export class EventConsumer {
             this.process(subscription, envelope, attempt),
           ),
       );
-      stopTimer();
+      const durationMs = logDurationMs(stopTimer());
       this.ack(channel, message, queue, outcome);
-      this.deps.logger.debug(
-        log,
-        outcome === 'duplicate' ? 'duplicate message skipped' : 'message processed',
-      );
+      // The one line per consumed event (docs/logging.md); failures write theirs below.
+      this.deps.logger.info({ ...log, outcome, durationMs }, 'event consumed');
     } catch (error) {
-      stopTimer();
+      const durationMs = logDurationMs(stopTimer());
       const kind = classifyFailure(error);
       if (kind === 'transient' && (await this.databaseUnavailable(error))) {
         const unavailable = (headerCount(message, Headers.unavailableRetries) ?? 0) + 1;
         const delayMs = backoffDelayMs(unavailable, this.deps.options.retry);
         this.deps.logger.warn(
-          { ...log, err: error, delayMs, unavailableRetries: unavailable },
+          {
+            ...log,
+            outcome: 'retried',
+            durationMs,
+            err: error,
+            delayMs,
+            unavailableRetries: unavailable,
+          },
           'database unavailable; the message will be retried without using an attempt',
         );
         await this.settle(queue, channel, message, () =>
@@ -329,7 +337,10 @@ export class EventConsumer {
         );
       } else if (kind === 'transient' && attempt < this.deps.options.maxAttempts) {
         const delayMs = backoffDelayMs(attempt, this.deps.options.retry);
-        this.deps.logger.warn({ ...log, err: error, delayMs }, 'handler failed; retrying later');
+        this.deps.logger.warn(
+          { ...log, outcome: 'retried', durationMs, err: error, delayMs },
+          'handler failed; retrying later',
+        );
         await this.settle(queue, channel, message, () =>
           this.retry(subscription, message, {
             error,
@@ -341,7 +352,7 @@ export class EventConsumer {
         );
       } else {
         this.deps.logger.error(
-          { ...log, err: error, failure: kind },
+          { ...log, outcome: 'dead_lettered', durationMs, err: error, failure: kind },
           kind === 'permanent'
             ? 'handler failed permanently; parked in the DLQ'
             : 'handler out of attempts; parked in the DLQ',
