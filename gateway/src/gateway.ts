@@ -13,6 +13,7 @@ import {
   Logger,
   ManagementServer,
   PUBLIC_PATHS,
+  accessLogPlugin,
   createLogger,
   currentContext,
 } from '@servicedesk/platform/standalone';
@@ -180,6 +181,7 @@ export async function createGateway(
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
       rateLimitPlugin(rateLimits),
+      accessLogPlugin(logger),
     ],
   });
 

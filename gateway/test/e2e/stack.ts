@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { ManagementEndpoints } from '@servicedesk/platform';
+import { Logger, ManagementEndpoints } from '@servicedesk/platform';
 import { exportPKCS8, generateKeyPair, CryptoKey } from 'jose';
 import {
   SmtpTestServer,
@@ -75,7 +75,15 @@ async function listen(app: INestApplication, port = 0): Promise<string> {
   return `${await app.getUrl()}/graphql`.replace('[::1]', '127.0.0.1');
 }
 
-export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
+export interface StackOptions {
+  /** Each process's logger, e.g. to read what it logs; by default they log to stdout. */
+  logger?: (process: SubgraphName | 'gateway') => Logger;
+}
+
+export async function startStack(
+  extraEnv: Record<string, string> = {},
+  options: StackOptions = {},
+): Promise<Stack> {
   const resources: Array<Pick<TestResource, 'drop'>> = [];
   const database = await createTestDatabase();
   resources.push(database);
@@ -124,11 +132,19 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
   await migrateNotificationDatabase(notificationConfig);
 
   const factories: Record<SubgraphName, () => Promise<INestApplication>> = {
-    user: () => createUserApp(userConfig),
-    ticket: () => createTicketApp(ticketConfig),
-    appointment: () => createAppointmentApp(appointmentConfig, { clock: clocks.appointment }),
-    audit: () => createAuditApp(auditConfig),
-    notification: () => createNotificationApp(notificationConfig, { clock: clocks.notification }),
+    user: () => createUserApp(userConfig, { logger: options.logger?.('user') }),
+    ticket: () => createTicketApp(ticketConfig, options.logger?.('ticket')),
+    appointment: () =>
+      createAppointmentApp(appointmentConfig, {
+        clock: clocks.appointment,
+        logger: options.logger?.('appointment'),
+      }),
+    audit: () => createAuditApp(auditConfig, options.logger?.('audit')),
+    notification: () =>
+      createNotificationApp(notificationConfig, {
+        clock: clocks.notification,
+        logger: options.logger?.('notification'),
+      }),
   };
   const names = Object.keys(factories) as SubgraphName[];
   const apps = {} as Record<SubgraphName, INestApplication>;
@@ -151,6 +167,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
       JWKS_URL: subgraphUrls.user.replace('/graphql', '/.well-known/jwks.json'),
       SUBGRAPH_TIMEOUT_MS: '5000',
     }),
+    { logger: options.logger?.('gateway') },
   );
 
   return {

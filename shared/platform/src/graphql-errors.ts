@@ -100,7 +100,8 @@ export function bindRequestLogger(context: RequestContext, logger: Logger): Requ
   return context;
 }
 
-function loggerInScope(): Logger {
+/** The logger of the app serving the current request, else the process-wide one. */
+export function loggerInScope(): Logger {
   const context = currentContext();
   const bound = context && requestLoggers.get(context);
   if (bound) return bound;

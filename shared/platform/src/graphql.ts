@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloFederationDriver, ApolloFederationDriverConfig } from '@nestjs/apollo';
+import { accessLogPlugin } from './access-log';
 import { GRAPHQL_PATH } from './http-metrics.middleware';
-import { createGraphQLErrorFormatter } from './graphql-errors';
+import { createGraphQLErrorFormatter, loggerInScope } from './graphql-errors';
 import { TextLimits, inputContractPlugin } from './input-contract';
 import { Logger } from './logger';
 
@@ -44,7 +45,11 @@ export function subgraphGraphQLOptions(
       hideSuggestions: options.production,
     }),
     // Federated (ftv1) traces are for Apollo Studio; tracing here is OpenTelemetry.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), inputContractPlugin(options.textLimits)],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      inputContractPlugin(options.textLimits),
+      accessLogPlugin(options.logger ?? loggerInScope),
+    ],
     ...(options.context ? { context: options.context } : {}),
   };
 }

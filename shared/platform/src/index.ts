@@ -4,6 +4,7 @@ export * from './errors';
 export * from './service-credential';
 export * from './config';
 export * from './logger';
+export * from './access-log';
 export * from './nest-logger';
 export * from './validation';
 export * from './input-contract';

@@ -6,6 +6,7 @@ export * from './errors';
 export * from './service-credential';
 export * from './config';
 export * from './logger';
+export * from './access-log';
 export * from './metrics';
 export * from './health.registry';
 export * from './management-server';
