@@ -421,6 +421,8 @@ const datasources = load(read('grafana/provisioning/datasources/servicedesk.yml'
   datasources: { name: string; uid: string; type: string; url: string }[];
 };
 const prometheusDatasource = datasources.datasources.find((d) => d.type === 'prometheus')!;
+const lokiDatasource = datasources.datasources.find((d) => d.type === 'loki')!;
+const LOGS_DASHBOARD = 'servicedesk-logs.json';
 const dashboardFiles = readdirSync(join(root, 'grafana', 'dashboards')).filter((f) =>
   f.endsWith('.json'),
 );
@@ -587,6 +589,66 @@ describe('docker-compose.yml', () => {
 });
 
 // ---------------------------------------------------------------- Dockerfile
+
+describe('docker-compose.yml: logs and alert routing', () => {
+  const portOf = (url: string): number => Number(new URL(url).port);
+
+  it('runs Loki with its configuration, on the port Grafana and Alloy use', () => {
+    const loki = composeService('loki');
+    expect(loki.image).toMatch(/^grafana\/loki:3\./);
+    expect(loki.volumes).toContain('./loki:/etc/loki:ro');
+    const config = load(read('loki/loki.yml')) as { server: { http_listen_port: number } };
+    expect(portOf(lokiDatasource.url)).toBe(config.server.http_listen_port);
+    expect(new URL(lokiDatasource.url).hostname).toBe('loki');
+  });
+
+  it("ships every container's logs to Loki with Alloy, reading them from the Docker daemon", () => {
+    const alloy = composeService('alloy');
+    expect(alloy.image).toMatch(/^grafana\/alloy:v\d/);
+    expect(alloy.volumes).toEqual(
+      expect.arrayContaining([
+        './alloy:/etc/alloy:ro',
+        '/var/run/docker.sock:/var/run/docker.sock:ro',
+      ]),
+    );
+    const config = read('alloy/config.alloy');
+    expect(config).toContain(`url = "${lokiDatasource.url}/loki/api/v1/push"`);
+    expect(config).toContain('com.docker.compose.project=servicedesk');
+    // The label every dashboard query selects on.
+    expect(config).toContain('target_label  = "service"');
+  });
+
+  it('runs Alertmanager on the target Prometheus sends to, routing every alert to a local receiver', () => {
+    const alertmanager = composeService('alertmanager');
+    expect(alertmanager.image).toMatch(/^prom\/alertmanager:v\d/);
+    expect(alertmanager.volumes).toContain('./alertmanager:/etc/alertmanager:ro');
+    const prometheus = load(read('prometheus/prometheus.yml')) as {
+      alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+    };
+    expect(prometheus.alerting.alertmanagers[0].static_configs[0].targets).toEqual([
+      'alertmanager:9093',
+    ]);
+    const config = load(read('alertmanager/alertmanager.yml')) as {
+      route: { receiver: string; routes?: { receiver: string }[] };
+      receivers: { name: string; email_configs?: { smarthost: string }[] }[];
+    };
+    const names = config.receivers.map((r) => r.name);
+    for (const receiver of [
+      config.route.receiver,
+      ...(config.route.routes ?? []).map((r) => r.receiver),
+    ])
+      expect(names).toContain(receiver);
+    // Locally, alerts are emails read in Mailpit.
+    const smarthost = config.receivers[0].email_configs?.[0].smarthost;
+    expect(smarthost).toBe('mailpit:1025');
+    expect(composeService('mailpit').ports).toContain('127.0.0.1:1025:1025');
+  });
+
+  it('provisions Loki for Grafana and starts Grafana after it', () => {
+    expect(lokiDatasource.uid).toMatch(/\S/);
+    expect(Object.keys(composeService('grafana').depends_on ?? {})).toContain('loki');
+  });
+});
 
 describe('Dockerfile', () => {
   const instructions = dockerfileInstructions(read('Dockerfile'));
@@ -1127,6 +1189,49 @@ describe('grafana/', () => {
     expect(dashboardFiles).toContain('servicedesk-overview.json');
   });
 
+  it('ships the logs dashboard: errors by service and every line of one correlation id', () => {
+    expect(dashboardFiles).toContain(LOGS_DASHBOARD);
+    const dashboard = JSON.parse(
+      read(join('grafana', 'dashboards', LOGS_DASHBOARD)),
+    ) as GrafanaDashboard;
+    const expressions = flatten(dashboard.panels).flatMap((p) =>
+      (p.targets ?? []).map((t) => t.expr),
+    );
+    expect(expressions).toContain(
+      'sum by (service) (count_over_time({service=~"$service", level="error"} [$__auto]))',
+    );
+    expect(expressions.some((e) => e?.includes('correlationId="$correlationId"'))).toBe(true);
+    expect(dashboard.templating?.list.map((v) => v.name)).toContain('correlationId');
+  });
+
+  it('links Loki lines to their Jaeger trace and Jaeger spans to their Loki lines, by uids that exist', () => {
+    const all = datasources.datasources as Array<{
+      uid: string;
+      type: string;
+      jsonData?: {
+        derivedFields?: { datasourceUid: string; matcherRegex: string }[];
+        tracesToLogsV2?: { datasourceUid: string; query: string };
+      };
+    }>;
+    const uids = new Set(all.map((d) => d.uid));
+    const loki = all.find((d) => d.type === 'loki')!;
+    const jaeger = all.find((d) => d.type === 'jaeger')!;
+    expect(loki.jsonData?.derivedFields).toEqual([
+      expect.objectContaining({ datasourceUid: jaeger.uid }),
+    ]);
+    const traceIdPattern = new RegExp(loki.jsonData!.derivedFields![0].matcherRegex);
+    expect(traceIdPattern.exec('{"traceId":"0af7651916cd43dd8448eb211c80319c"}')?.[1]).toBe(
+      '0af7651916cd43dd8448eb211c80319c',
+    );
+    expect(jaeger.jsonData?.tracesToLogsV2).toMatchObject({ datasourceUid: loki.uid });
+    expect(jaeger.jsonData!.tracesToLogsV2!.query).toContain('$${__trace.traceId}');
+    for (const uid of [
+      ...loki.jsonData!.derivedFields!.map((f) => f.datasourceUid),
+      jaeger.jsonData!.tracesToLogsV2!.datasourceUid,
+    ])
+      expect(uids).toContain(uid);
+  });
+
   describe.each(dashboardFiles)('%s', (file) => {
     const dashboard = JSON.parse(read(join('grafana', 'dashboards', file))) as GrafanaDashboard;
     const panels = flatten(dashboard.panels);
@@ -1141,20 +1246,25 @@ describe('grafana/', () => {
       for (const panel of panels) expect(panel.gridPos).toBeDefined();
     });
 
-    it('queries the provisioned Prometheus in every panel, target and variable', () => {
+    // A dashboard reads one provisioned datasource: metrics from Prometheus, logs from Loki.
+    const expected = file === LOGS_DASHBOARD ? lokiDatasource : prometheusDatasource;
+
+    it(`queries the provisioned ${expected.name} in every panel, target and variable`, () => {
       expect(queried.length).toBeGreaterThan(0);
       for (const panel of queried) {
-        expect(panel.datasource?.uid).toBe(prometheusDatasource.uid);
+        expect(panel.datasource?.uid).toBe(expected.uid);
         for (const target of panel.targets!)
-          expect(target.datasource?.uid ?? panel.datasource?.uid).toBe(prometheusDatasource.uid);
+          expect(target.datasource?.uid ?? panel.datasource?.uid).toBe(expected.uid);
       }
       for (const variable of dashboard.templating?.list ?? []) {
-        if (variable.datasource) expect(variable.datasource.uid).toBe(prometheusDatasource.uid);
+        if (variable.datasource) expect(variable.datasource.uid).toBe(expected.uid);
       }
     });
 
     it('reads only metrics the processes expose', () => {
-      const expressions = queried.flatMap((p) => p.targets!.map((t) => t.expr ?? ''));
+      const expressions = queried
+        .filter((p) => p.datasource?.uid === prometheusDatasource.uid)
+        .flatMap((p) => p.targets!.map((t) => t.expr ?? ''));
       expect(expressions.flatMap(metricNames).filter((name) => !isKnownMetric(name))).toEqual([]);
     });
 
