@@ -764,6 +764,44 @@ describe('openshift/', () => {
     );
   });
 
+  it("scrapes RabbitMQ's per-queue metrics as the compose Prometheus does, labelled rabbitmq", () => {
+    const monitor = ofKind<{
+      metadata: { name: string };
+      spec: {
+        endpoints: { path: string; params?: Record<string, string[]>; relabelings?: unknown[] }[];
+      };
+    }>('ServiceMonitor').find((m) => m.metadata.name === 'rabbitmq');
+    const job = (
+      load(read('prometheus/prometheus.yml')) as {
+        scrape_configs: {
+          job_name: string;
+          metrics_path: string;
+          params: Record<string, string[]>;
+        }[];
+      }
+    ).scrape_configs.find((j) => j.job_name === 'rabbitmq')!;
+    expect(monitor?.spec.endpoints[0]).toMatchObject({
+      path: job.metrics_path,
+      params: job.params,
+      relabelings: [{ targetLabel: 'service', replacement: 'rabbitmq' }],
+    });
+  });
+
+  it('routes the alerts to a receiver it defines, as Alertmanager does in compose', () => {
+    const [config] = ofKind<{
+      spec: {
+        route: { receiver: string; routes: { receiver: string }[] };
+        receivers: { name: string }[];
+      };
+    }>('AlertmanagerConfig');
+    const names = config.spec.receivers.map((r) => r.name);
+    for (const receiver of [
+      config.spec.route.receiver,
+      ...config.spec.route.routes.map((r) => r.receiver),
+    ])
+      expect(names).toContain(receiver);
+  });
+
   it('carries the same alert rules for the Prometheus Operator as prometheus/alerts.yml', () => {
     const [rule] = ofKind<Manifest & { spec: { groups: RuleGroup[] } }>('PrometheusRule');
     expect(rule.apiVersion).toBe('monitoring.coreos.com/v1');
