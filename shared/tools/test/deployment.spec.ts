@@ -765,12 +765,13 @@ describe('openshift/', () => {
   });
 
   it("scrapes RabbitMQ's per-queue metrics as the compose Prometheus does, labelled rabbitmq", () => {
-    const monitor = ofKind<{
-      metadata: { name: string };
-      spec: {
-        endpoints: { path: string; params?: Record<string, string[]>; relabelings?: unknown[] }[];
-      };
-    }>('ServiceMonitor').find((m) => m.metadata.name === 'rabbitmq');
+    const monitor = ofKind<
+      Manifest & {
+        spec: {
+          endpoints: { path: string; params?: Record<string, string[]>; relabelings?: unknown[] }[];
+        };
+      }
+    >('ServiceMonitor').find((m) => m.metadata.name === 'rabbitmq');
     const job = (
       load(read('prometheus/prometheus.yml')) as {
         scrape_configs: {
@@ -788,12 +789,14 @@ describe('openshift/', () => {
   });
 
   it('routes the alerts to a receiver it defines, as Alertmanager does in compose', () => {
-    const [config] = ofKind<{
-      spec: {
-        route: { receiver: string; routes: { receiver: string }[] };
-        receivers: { name: string }[];
-      };
-    }>('AlertmanagerConfig');
+    const [config] = ofKind<
+      Manifest & {
+        spec: {
+          route: { receiver: string; routes: { receiver: string }[] };
+          receivers: { name: string }[];
+        };
+      }
+    >('AlertmanagerConfig');
     const names = config.spec.receivers.map((r) => r.name);
     for (const receiver of [
       config.spec.route.receiver,
