@@ -23,7 +23,10 @@ interface AuthPayload {
 
 const AUTH_FIELDS = 'accessToken refreshToken user { id }';
 
-function actorFrom(stack: Stack, email: string, password: string, auth: AuthPayload): Actor {
+/** What the actors need of a stack: its API and the admin's account. */
+type Gateway = Pick<Stack, 'api' | 'admin'>;
+
+function actorFrom(stack: Gateway, email: string, password: string, auth: AuthPayload): Actor {
   return {
     id: auth.user.id,
     email,
@@ -43,7 +46,7 @@ export function aPerson(name = 'Customer') {
   };
 }
 
-export async function register(stack: Stack, name = 'Customer'): Promise<Actor> {
+export async function register(stack: Gateway, name = 'Customer'): Promise<Actor> {
   const person = aPerson(name);
   const { register: auth } = dataOf(
     await stack.api.query<{ register: AuthPayload }>(
@@ -54,7 +57,7 @@ export async function register(stack: Stack, name = 'Customer'): Promise<Actor> 
   return actorFrom(stack, person.email, person.password, auth);
 }
 
-export async function login(stack: Stack, email: string, password: string): Promise<Actor> {
+export async function login(stack: Gateway, email: string, password: string): Promise<Actor> {
   const { login: auth } = dataOf(
     await stack.api.query<{ login: AuthPayload }>(
       `mutation($email: String!, $password: String!) { login(email: $email, password: $password) { ${AUTH_FIELDS} } }`,
@@ -64,12 +67,12 @@ export async function login(stack: Stack, email: string, password: string): Prom
   return actorFrom(stack, email, password, auth);
 }
 
-export function loginAdmin(stack: Stack): Promise<Actor> {
+export function loginAdmin(stack: Gateway): Promise<Actor> {
   return login(stack, stack.admin.email, stack.admin.password);
 }
 
 /** Registers someone, has the admin make them an agent, and signs them in again with that role. */
-export async function registerAgent(stack: Stack, admin: Actor, name = 'Agent'): Promise<Actor> {
+export async function registerAgent(stack: Gateway, admin: Actor, name = 'Agent'): Promise<Actor> {
   const person = await register(stack, name);
   dataOf(
     await admin.query(`mutation($id: ID!) { setUserRole(userId: $id, role: AGENT) { id role } }`, {
