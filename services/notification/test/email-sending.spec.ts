@@ -66,7 +66,12 @@ describe('notification service: sending an email', () => {
 
   /** Failed tries at marking a sent email SENT, so far. */
   async function failedSentMarks(): Promise<number> {
-    return (await scrapeMetric(service.instance.managementUrl, 'notification_sent_mark_failures_total')) ?? 0;
+    return (
+      (await scrapeMetric(
+        service.instance.managementUrl,
+        'notification_sent_mark_failures_total',
+      )) ?? 0
+    );
   }
 
   /** Deliveries of `notification.deliveries` the consumer handed back for a retry, so far. */
