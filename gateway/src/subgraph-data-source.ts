@@ -198,7 +198,7 @@ export class SubgraphConnection {
 
   /**
    * Whether the subgraph's public port answers HTTP within the subgraph timeout. Its own
-   * readiness is on its management port, which the gateway is not meant to reach: any
+   * readiness is on its management port, which the gateway is not meant to reach, so every
    * answer short of a server error (the 404 of an unknown path) counts as reachable.
    */
   async isReady(): Promise<boolean> {

@@ -12,7 +12,8 @@ import {
 } from '@servicedesk/platform/service-credential';
 import type { Role } from '@servicedesk/contracts';
 import { decodeJwt } from 'jose';
-import { REPOSITORY_ROOT, SUBGRAPH_PROCESSES } from './processes';
+import { loadStockGatewayConfig } from './config';
+import { REPOSITORY_ROOT } from './processes';
 
 /** Signed once per (subgraph, bearer token): as cheap per call as a credential can be. */
 const TOKEN_TTL_SECONDS = 3600;
@@ -65,14 +66,7 @@ class CredentialedDataSource extends RemoteGraphQLDataSource<StockContext> {
 }
 
 async function main(): Promise<void> {
-  const secret = process.env.SERVICE_TOKEN_SECRET;
-  if (!secret) throw new Error('SERVICE_TOKEN_SECRET is not set');
-  const urls = new Map(
-    SUBGRAPH_PROCESSES.map((spec) => [
-      spec.name,
-      process.env[`${spec.name.toUpperCase()}_SUBGRAPH_URL`],
-    ]),
-  );
+  const { secret, port, subgraphUrls: urls } = loadStockGatewayConfig();
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(join(REPOSITORY_ROOT, 'gateway', 'supergraph.graphql'), 'utf8'),
     buildService: ({ name, url }) =>
@@ -80,7 +74,7 @@ async function main(): Promise<void> {
   });
   const server = new ApolloServer<StockContext>({ gateway });
   const { url } = await startStandaloneServer(server, {
-    listen: { port: Number(process.env.STOCK_GATEWAY_PORT ?? 0), host: '127.0.0.1' },
+    listen: { port, host: '127.0.0.1' },
     context: async ({ req }) => ({ authorization: req.headers.authorization ?? '' }),
   });
   process.stderr.write(`stock gateway ready at ${url}\n`);
