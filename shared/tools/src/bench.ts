@@ -12,6 +12,7 @@ import { BenchReport, machineFacts, renderReport } from './bench-report';
 import { runGatewayBenchmark } from './bench-gateway-run';
 import { BenchScenario } from './bench-scenario';
 import { loadToolsConfig } from './config';
+import { Interrupted, ToolRun, runWithCleanup, unlessAborted } from './tool-run';
 import { ALL_PROCESSES } from './processes';
 import { ServiceStack, managementEnvironment, stackEnvironment, stackPorts } from './start';
 
@@ -26,20 +27,8 @@ import { ServiceStack, managementEnvironment, stackEnvironment, stackPorts } fro
 const NODE_ENV = 'production';
 const LOG_LEVEL = 'warn';
 
-class Interrupted extends Error {}
-
 function say(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
-}
-
-/** Resolves or rejects with `work`, or rejects as soon as `signal` aborts. */
-export function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /** Production settings need real secrets; these live as long as the run. */
@@ -70,16 +59,9 @@ export function runRateLimits(): Record<string, string> {
   };
 }
 
-interface Cleanup {
-  what: string;
-  run(): Promise<void>;
-}
-
 async function benchmark(
   command: Extract<BenchCommand, { kind: 'run' }>,
-  signal: AbortSignal,
-  fail: (error: Error) => void,
-  cleanups: Cleanup[],
+  { signal, fail, cleanups }: ToolRun,
 ): Promise<BenchReport | string> {
   const config = loadToolsConfig();
   const name = benchName();
@@ -186,36 +168,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
-  const stop = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    say(`${signal}: stopping and cleaning up (press Ctrl-C again to quit without cleaning up)`);
-    stop.abort(new Interrupted(`interrupted by ${signal}`));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const cleanups: Cleanup[] = [];
-  try {
-    const report = await benchmark(command, stop.signal, (error) => stop.abort(error), cleanups);
-    process.stdout.write(
-      `${typeof report === 'string' ? report : command.json ? JSON.stringify(report, null, 2) : renderReport(report)}\n`,
-    );
-    return 0;
-  } catch (error) {
-    // Once aborted, whatever failed next failed because of it: report the cause.
-    const cause = stop.signal.aborted ? (stop.signal.reason as Error) : (error as Error);
-    say(`failed: ${cause.message}`);
-    return cause instanceof Interrupted ? 130 : 1;
-  } finally {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup.run();
-      } catch (error) {
-        say(`could not ${cleanup.what}: ${(error as Error).message}`);
-      }
-    }
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+  const { value: report, failure } = await runWithCleanup(say, (run) => benchmark(command, run));
+  if (failure) {
+    say(`failed: ${failure.message}`);
+    return failure instanceof Interrupted ? 130 : 1;
   }
+  process.stdout.write(
+    `${typeof report === 'string' ? report : command.json ? JSON.stringify(report, null, 2) : renderReport(report)}\n`,
+  );
+  return 0;
 }
 
 if (require.main === module) {

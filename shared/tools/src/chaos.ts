@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTcpProxy, startSmtpServer } from '@servicedesk/testing';
-import { runRateLimits, runSecrets, unlessAborted } from './bench';
+import { runRateLimits, runSecrets } from './bench';
+import { Interrupted, ToolRun, runWithCleanup } from './tool-run';
 import { createBenchDatabase, createBenchVhost, freePorts } from './bench-infrastructure';
 import { topologyOptions } from './broker-topology';
 import { ChaosCommand, ChaosUsageError, chaosUsage, parseChaosArguments } from './chaos-arguments';
@@ -41,15 +42,8 @@ const RUN_SETTINGS = {
   ACCESS_TOKEN_TTL_SECONDS: '7200',
 };
 
-class Interrupted extends Error {}
-
 function say(line: string): void {
   process.stderr.write(`[chaos] ${line}\n`);
-}
-
-interface Cleanup {
-  what: string;
-  run(): Promise<void>;
 }
 
 function hostAndPort(url: string, defaultPort: number): [string, number] {
@@ -59,8 +53,7 @@ function hostAndPort(url: string, defaultPort: number): [string, number] {
 
 async function chaos(
   command: Extract<ChaosCommand, { kind: 'run' }>,
-  signal: AbortSignal,
-  cleanups: Cleanup[],
+  { signal, cleanups }: ToolRun,
   results: ScenarioResult[],
   logFolder: string,
 ): Promise<void> {
@@ -177,36 +170,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
-  const stop = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    say(`${signal}: stopping and cleaning up (press Ctrl-C again to quit without cleaning up)`);
-    stop.abort(new Interrupted(`interrupted by ${signal}`));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const cleanups: Cleanup[] = [];
   const results: ScenarioResult[] = [];
-  let failure: Error | null = null;
   const logFolder = mkdtempSync(join(tmpdir(), 'servicedesk-chaos-'));
   say(`logs of every process: ${logFolder}`);
-  try {
-    await unlessAborted(chaos(command, stop.signal, cleanups, results, logFolder), stop.signal);
-  } catch (error) {
-    // Once aborted, whatever failed next failed because of it: report the cause.
-    failure = stop.signal.aborted ? (stop.signal.reason as Error) : (error as Error);
+  const { failure } = await runWithCleanup(say, (run) => chaos(command, run, results, logFolder));
+  if (failure) {
     // fetch says only "fetch failed"; the reason is its cause.
     const cause = failure.cause instanceof Error ? ` (${failure.cause.message})` : '';
     say(`failed: ${failure.message}${cause}\n${failure.stack ?? ''}`);
-  } finally {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup.run();
-      } catch (error) {
-        say(`could not ${cleanup.what}: ${(error as Error).message}`);
-      }
-    }
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
   process.stdout.write(
     `${command.json ? JSON.stringify({ results, failure: failure?.message ?? null, logFolder }, null, 2) : renderChaosReport(results, logFolder, failure?.message ?? null)}\n`,
