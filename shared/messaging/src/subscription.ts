@@ -32,6 +32,27 @@ export interface Delivery {
   finalAttempt: boolean;
 }
 
+/**
+ * A handler that can apply many events in one transaction (the audit log appends a whole
+ * batch under one chain lock with multi-row statements). The consumer collects up to its
+ * batch size of messages (or what arrived within the batch wait), writes their inbox rows in
+ * one statement, passes the events that were not duplicates here in delivery order, commits,
+ * and acks the batch only after the commit. If `handleBatch` throws, nothing of the batch is
+ * committed and the consumer falls back to `handle` for each message on its own, so one bad
+ * message is classified, retried or parked alone while the others still go through.
+ */
+export interface BatchEventHandler<T extends EventType = EventType> extends EventHandler<T> {
+  handleBatch(
+    events: readonly EventEnvelope<T>[],
+    tx: Tx,
+    deliveries: readonly Delivery[],
+  ): Promise<void>;
+}
+
+export function isBatchEventHandler(handler: EventHandler): handler is BatchEventHandler {
+  return typeof (handler as Partial<BatchEventHandler>).handleBatch === 'function';
+}
+
 /** A work queue, the event types routed to it, and what handles them. */
 export interface Subscription {
   /** `<service>.<purpose>`, e.g. `ticket.user-directory`; its delay queues and DLQ are derived from it. */
