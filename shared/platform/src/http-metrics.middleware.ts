@@ -1,10 +1,9 @@
 import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { Registry } from 'prom-client';
-import { Logger } from './logger';
 import { HttpMetrics, httpMetrics } from './metrics';
 import { GRAPHQL_PATH, PUBLIC_PATHS } from './paths';
-import { LOGGER, METRICS_REGISTRY } from './tokens';
+import { METRICS_REGISTRY } from './tokens';
 
 export { GRAPHQL_PATH } from './paths';
 
@@ -19,15 +18,15 @@ function routeOf(request: Request, path: string): string {
   return typeof matched === 'string' && !matched.includes('*') ? matched : 'unmatched';
 }
 
-/** Times every request, rejected ones included, and logs its completion. */
+/**
+ * Times every request, rejected ones included. It logs nothing: each GraphQL operation has its
+ * access line (access-log.ts), and probes and scrapes are not worth a line.
+ */
 @Injectable()
 export class HttpMetricsMiddleware implements NestMiddleware {
   private readonly metrics: HttpMetrics;
 
-  constructor(
-    @Inject(METRICS_REGISTRY) registry: Registry,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {
+  constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     this.metrics = httpMetrics(registry);
   }
 
@@ -44,14 +43,6 @@ export class HttpMetricsMiddleware implements NestMiddleware {
       };
       this.metrics.duration.observe(labels, seconds);
       this.metrics.requests.inc(labels);
-      this.logger.debug(
-        {
-          correlationId: response.locals.correlationId,
-          ...labels,
-          durationMs: Math.round(seconds * 1000),
-        },
-        'request completed',
-      );
     });
     next();
   }

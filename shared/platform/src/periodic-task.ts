@@ -1,11 +1,17 @@
 import type { Logger } from './logger';
+import { inRound } from './tracing';
 
 export interface PeriodicTaskOptions {
   /** What the task does, for the log line of a failed run, e.g. "SLA breach detection". */
   name: string;
   /** Milliseconds from the end of one run to the start of the next; 0: never on a timer. */
   intervalMs: number;
-  run(): Promise<unknown>;
+  /**
+   * One run; it resolves to how many items it handled. Each run on the timer is the root span
+   * of a trace of its own, named `name`, which the events it emits carry; a run that handled
+   * nothing (0) leaves no trace.
+   */
+  run(): Promise<number | void>;
   logger: Logger;
 }
 
@@ -39,8 +45,7 @@ export class PeriodicTask {
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.running = this.options
-        .run()
+      this.running = inRound(this.options.name, () => this.options.run())
         .catch((error: unknown) =>
           this.options.logger.error(
             { err: error },

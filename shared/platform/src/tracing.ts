@@ -11,7 +11,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import type { NodeSDK } from '@opentelemetry/sdk-node';
+import type { NodeSDK, tracing } from '@opentelemetry/sdk-node';
 
 let sdk: NodeSDK | undefined;
 
@@ -53,7 +53,9 @@ export function startTracing(service: string): void {
   process.env.OTEL_LOGS_EXPORTER ??= 'none';
   sdk = new NodeSDK({
     serviceName: `servicedesk-${service}`,
-    traceExporter: new OTLPTraceExporter(),
+    spanProcessors: [
+      new IdleRoundFilter(new modules.sdkNode.tracing.BatchSpanProcessor(new OTLPTraceExporter())),
+    ],
     instrumentations: [
       getNodeAutoInstrumentations({
         // fs spans are noise (every require and file read) and cost real time.
@@ -69,6 +71,9 @@ export function startTracing(service: string): void {
         // Background loops (polls, timers) would otherwise start a trace per query or call.
         '@opentelemetry/instrumentation-pg': { requireParentSpan: true },
         '@opentelemetry/instrumentation-undici': { requireParentforSpans: true },
+        // Our logger writes the active span as `traceId` and `spanId` (docs/logging.md); the
+        // instrumentation's `trace_id`/`span_id` would repeat them under other names.
+        '@opentelemetry/instrumentation-pino': { disableLogCorrelation: true },
       }),
     ],
   });
@@ -118,6 +123,7 @@ export interface SpanOptions {
   /**
    * W3C headers the span continues (a message's, an outbox row's) instead of the active span:
    * work done for a message belongs to the request that caused it, whatever runs it.
+   * An empty object starts a trace of its own.
    */
   parentHeaders?: Record<string, unknown>;
 }
@@ -163,4 +169,78 @@ export function inSpan<T>(
  */
 export function untraced<T>(fn: () => T): T {
   return context.with(suppressTracing(ROOT_CONTEXT), fn);
+}
+
+/** Marks the root span of a background round; its value is the round's name. */
+export const ROUND_ATTRIBUTE = 'servicedesk.round';
+/** How many items a background round handled, set on its root span when it ends. */
+export const ROUND_ITEMS_ATTRIBUTE = 'servicedesk.round.items';
+
+/**
+ * Runs one round of background work (a detector's pass, a release loop's, the outbox
+ * cleanup) as the root span `name` of a trace of its own, whatever context is active, so
+ * the events it emits carry that trace. `fn` resolves to how many items the round handled:
+ * a round that handled none, and in which nothing failed, is dropped with every span in it
+ * (see `IdleRoundFilter`), so idle loops leave nothing in the trace store.
+ */
+export function inRound(name: string, fn: () => Promise<number | void>): Promise<number | void> {
+  return inSpan(
+    name,
+    { parentHeaders: {}, attributes: { [ROUND_ATTRIBUTE]: name } },
+    async (span) => {
+      const items = await fn();
+      if (typeof items === 'number') span.setAttribute(ROUND_ITEMS_ATTRIBUTE, items);
+      return items;
+    },
+  );
+}
+
+/**
+ * Past this many spans a round is not idle (an idle one only looks): they are passed on
+ * without waiting for the round to end, so a long round holds no memory.
+ */
+const MAX_HELD_SPANS = 64;
+
+/**
+ * Holds the spans of each background round (`inRound`) until its root span ends, then passes
+ * them on, or drops them all when the round handled nothing and nothing in it failed: a
+ * sampler decides when a span starts, before anyone knows whether the round will find work.
+ * Spans of other traces pass straight through.
+ */
+export class IdleRoundFilter implements tracing.SpanProcessor {
+  /** The spans held per trace id of a round in progress. */
+  private readonly held = new Map<string, tracing.ReadableSpan[]>();
+
+  constructor(private readonly next: tracing.SpanProcessor) {}
+
+  onStart(span: tracing.Span, parentContext: Context): void {
+    if (span.attributes[ROUND_ATTRIBUTE] !== undefined) {
+      this.held.set(span.spanContext().traceId, []);
+    }
+    this.next.onStart(span, parentContext);
+  }
+
+  onEnd(span: tracing.ReadableSpan): void {
+    const traceId = span.spanContext().traceId;
+    const held = this.held.get(traceId);
+    if (!held) return this.next.onEnd(span);
+    held.push(span);
+    const isRoot = span.attributes[ROUND_ATTRIBUTE] !== undefined;
+    if (!isRoot && held.length < MAX_HELD_SPANS) return;
+    this.held.delete(traceId);
+    const idle =
+      span.attributes[ROUND_ITEMS_ATTRIBUTE] === 0 &&
+      held.every((each) => each.status.code !== SpanStatusCode.ERROR);
+    if (isRoot && idle) return;
+    for (const each of held) this.next.onEnd(each);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.next.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    this.held.clear();
+    return this.next.shutdown();
+  }
 }
