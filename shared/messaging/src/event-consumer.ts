@@ -1,4 +1,4 @@
-import { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { EventEnvelope, parseEnvelope } from '@servicedesk/contracts';
 import {
   Logger,
@@ -8,20 +8,16 @@ import {
   quoteIdentifier,
   runWithContext,
 } from '@servicedesk/platform';
-import {
-  carriedHeaders,
-  carriedProperties,
-  headerCount,
-  headerText,
-  publishConfirmed,
-} from './amqp-messages';
+import { headerCount, headerText } from './amqp-messages';
 import { backoffDelayMs } from './backoff';
-import { BrokerConnection } from './broker-connection';
-import { classifyFailure, describeError } from './errors';
+import { BatchConsumption, MessageSettlement, ParsedMessage, logFields } from './consumer-batch';
+import { ConsumerConnection, KeptUnacknowledged, QueueSetup } from './consumer-connection';
+import { moveToDeadLetters, moveToRetry } from './consumer-moves';
+import { classifyFailure } from './errors';
 import { ConsumeOutcome, MessagingMetrics } from './metrics';
 import { ConsumerOptions } from './options';
-import { Subscription } from './subscription';
-import { EVENTS_EXCHANGE, Headers, deadLetterQueueName, retryQueueName } from './topology';
+import { Delivery, Subscription, isBatchEventHandler } from './subscription';
+import { Headers } from './topology';
 import { declareTopology } from './topology-declaration';
 import { delayLevels, planTopology } from './topology-plan';
 import { UnitOfWork } from './unit-of-work';
@@ -36,15 +32,12 @@ export interface EventConsumerDependencies {
   options: ConsumerOptions;
 }
 
-const MAX_HEADER_ERROR_LENGTH = 1000;
-
-interface ActiveConsumer {
-  channel: Channel;
-  consumerTag: string;
-}
-
 /**
  * Declares and consumes the queues of a service's subscriptions.
+ *
+ * The connection, the channels with their prefetch, the consumers and their acks are
+ * @golevelup/nestjs-rabbitmq's (consumer-connection.ts, with what it does not watch). What it
+ * cannot express is ours, and lives here:
  *
  * Topology per subscription (planned in topology-plan.ts, like the whole platform's that the
  * relays declare): the quorum work queue `<queue>`, bound to the events exchange for each
@@ -53,16 +46,19 @@ interface ActiveConsumer {
  * after their n-th failure, so every message in it has the same delay and a long delay never
  * holds a short one behind it (RabbitMQ expires messages only at the head of a queue). There
  * is one per attempt, and more if needed to reach `retry.maxMs` (see the database below).
+ * The library's queue declaration knows none of this (nor the classic-to-quorum migration), so
+ * it is ours, run on each connection before the consumer attaches.
  *
  * Per message: a body that is not a valid envelope is parked at once. Otherwise the inbox
  * row and the handler's effect are written in one transaction, the handler's `afterCommit`
  * (effects outside the database) runs after the commit, and the message is acked only after
- * both. A failed handler is retried with backoff through the delay queues
- * up to `maxAttempts` runs, unless the failure is permanent; then the message is parked
- * with the error, the attempt count and the original routing key. Moving a message to a
- * delay queue or the DLQ is confirmed by the broker (and routed: a missing queue is a failed
- * move) before the original is acked, so a crash duplicates at worst (absorbed by the inbox),
- * and nothing is ever requeued in a loop.
+ * both (the library acks when our handler resolves). A failed handler is retried with backoff
+ * through the delay queues up to `maxAttempts` runs, unless the failure is permanent; then the
+ * message is parked with the error, the attempt count and the original routing key. Moving a
+ * message to a delay queue or the DLQ is confirmed by the broker (and routed: a missing queue
+ * is a failed move) before the original is acked, so a crash duplicates at worst (absorbed by
+ * the inbox), and nothing is ever requeued in a loop. (The library's error behaviours, nack
+ * or requeue, would drop the failure trail or loop; our handlers never hand it an error.)
  *
  * The database being unreachable is no fault of the message: when a handler fails with a
  * connection error and a probe confirms that the database cannot be reached, the message
@@ -74,84 +70,111 @@ interface ActiveConsumer {
  * delivery order; different aggregates are handled in parallel, up to `prefetch` per queue.
  * A message sent to a delay queue lets later messages of its aggregate overtake it: handlers
  * that care about order compare versions or timestamps from the payload.
+ *
+ * A subscription whose handler is a `BatchEventHandler` is consumed in batches instead
+ * (consumer-batch.ts).
  */
-export class EventConsumer {
-  private readonly broker: BrokerConnection;
-  private publisher: ConfirmChannel | null = null;
-  private readonly active = new Map<string, ActiveConsumer>();
-  private readonly inFlight = new Set<Promise<void>>();
+export class EventConsumer implements MessageSettlement {
+  private readonly connection: ConsumerConnection;
+  private readonly batches: BatchConsumption;
+  private readonly inFlight = new Set<Promise<unknown>>();
   private readonly aggregateTails = new Map<string, Promise<void>>();
+  /** Per queue, the declaration of its topology on the current connection. */
+  private readonly declared = new Map<string, Promise<void>>();
   /** Delay queues per subscription (see `delayLevels`). */
   private readonly delayQueues: number;
   private stopping = false;
 
   constructor(private readonly deps: EventConsumerDependencies) {
-    this.delayQueues = delayLevels(deps.options);
-    this.broker = new BrokerConnection({
+    const { options } = deps;
+    this.delayQueues = delayLevels(options);
+    this.batches = new BatchConsumption(this, deps);
+    this.connection = new ConsumerConnection({
       url: deps.rabbitmqUrl,
       name: `${deps.service} consumers`,
       logger: deps.logger,
-      reconnect: deps.options.reconnect,
-      setup: (model) => this.attach(model),
-      onDisconnect: () => {
-        this.active.clear();
-        this.publisher = null;
-      },
+      reconnect: options.reconnect,
+      queues: deps.subscriptions.map((subscription) => ({
+        queue: subscription.queue,
+        // A batch queue holds one batch being committed and the next one filling.
+        prefetch: this.batched(subscription)
+          ? Math.max(options.prefetch, 2 * options.batchSize)
+          : options.prefetch,
+      })),
     });
   }
 
   get brokerConnected(): boolean {
-    return this.broker.connected;
+    return this.connection.connected;
   }
 
   get brokerStatus(): string {
-    return this.broker.status;
+    return this.connection.status;
   }
 
   /** Queues without an attached consumer (empty when all are consuming). */
   detachedQueues(): string[] {
-    return this.deps.subscriptions.map((s) => s.queue).filter((queue) => !this.active.has(queue));
+    return this.deps.subscriptions
+      .map((s) => s.queue)
+      .filter((queue) => !this.connection.attached(queue));
   }
 
+  /** Starts consuming; resolves once every consumer is attached or a first connection failed. */
   async start(): Promise<void> {
     this.stopping = false;
     await this.recordSubscriptions();
     if (this.deps.subscriptions.length === 0) return;
-    await this.broker.start();
+    await this.connection.start();
+    const { batchSize, batchWaitMs } = this.deps.options;
+    for (const subscription of this.deps.subscriptions) {
+      const declaration = this.declaration(subscription);
+      if (this.batched(subscription)) {
+        this.connection.subscribeBatch(
+          subscription.queue,
+          declaration,
+          (messages) => this.track(this.batches.consume(subscription, messages)),
+          { size: batchSize, waitMs: batchWaitMs },
+        );
+      } else {
+        this.connection.subscribe(subscription.queue, declaration, (message) =>
+          this.track(this.receive(subscription, message)),
+        );
+      }
+    }
+    await this.connection.firstAttempt();
   }
 
   /** Stops taking messages, lets in-flight handlers finish (bounded), then closes the connection. */
   async stop(): Promise<void> {
-    // No reconnection may attach consumers again while the in-flight handlers drain.
     this.stopping = true;
-    await this.broker.stopReconnecting();
-    const consumers = [...this.active.values()];
-    this.active.clear();
-    await Promise.all(
-      consumers.map(({ channel, consumerTag }) =>
-        channel.cancel(consumerTag).catch(() => undefined),
-      ),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.deps.options.drainTimeoutMs);
-    });
-    const drained = await Promise.race([
-      Promise.allSettled([...this.inFlight]).then(() => 'drained' as const),
-      timeout,
-    ]);
-    clearTimeout(timer);
-    if (drained === 'timeout') {
+    await this.connection.stopConsuming();
+    const deadline = Date.now() + this.deps.options.drainTimeoutMs;
+    // A batch still filling when the consumers were cancelled is handed over within the batch
+    // wait; it is in flight from then on, so the drain looks again until nothing is left.
+    while (Date.now() < deadline) {
+      if (this.inFlight.size === 0) {
+        await delay(Math.min(this.deps.options.batchWaitMs + 5, deadline - Date.now()));
+        if (this.inFlight.size === 0) break;
+      }
+      await Promise.race([
+        Promise.allSettled([...this.inFlight]),
+        delay(Math.max(deadline - Date.now(), 0)),
+      ]);
+    }
+    if (this.inFlight.size > 0) {
       this.deps.logger.warn(
         { inFlight: this.inFlight.size },
         'consumers: handlers still running at shutdown; their messages will be redelivered',
       );
     }
-    // Closing each channel first flushes its acks: the connection's close frame could
-    // otherwise overtake acks still queued on a channel, and those messages would come back.
-    await Promise.all(consumers.map(({ channel }) => channel.close().catch(() => undefined)));
-    await this.publisher?.close().catch(() => undefined);
-    await this.broker.stop();
+    // The library acks right after our handler resolves: let those acks be written before the
+    // channels close (closing each channel first flushes them before the connection goes).
+    await new Promise((resolve) => setImmediate(resolve));
+    await this.connection.close();
+  }
+
+  private batched(subscription: Subscription): boolean {
+    return isBatchEventHandler(subscription.handler) && this.deps.options.batchSize > 1;
   }
 
   /**
@@ -176,67 +199,54 @@ export class EventConsumer {
     });
   }
 
-  private async attach(model: ChannelModel): Promise<void> {
-    const publisher = await model.createConfirmChannel();
-    publisher.on('error', (error: Error) =>
-      this.deps.logger.warn({ err: error }, 'consumer publish channel error'),
-    );
-    await publisher.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true });
-    this.publisher = publisher;
-    for (const subscription of this.deps.subscriptions) {
-      // A connection made while stopping is closed at once by the broker connection.
-      if (this.stopping) return;
-      const channel = await model.createChannel();
-      channel.on('error', (error: Error) =>
-        this.deps.logger.warn({ err: error, queue: subscription.queue }, 'consumer channel error'),
-      );
-      await this.declare(channel, subscription);
-      await channel.prefetch(this.deps.options.prefetch);
-      const { consumerTag } = await channel.consume(subscription.queue, (message) => {
-        if (message === null) {
-          // The broker cancelled the consumer (queue deleted): start over with fresh topology.
-          this.active.delete(subscription.queue);
-          void this.broker.reset(`consumer of ${subscription.queue} cancelled by the broker`);
-          return;
-        }
-        this.track(this.receive(subscription, channel, message));
-      });
-      this.active.set(subscription.queue, { channel, consumerTag });
-      channel.once('close', () => {
-        // A channel closed by the broker alone (e.g. a protocol error) would leave the queue
-        // silently unconsumed: start over with a fresh connection.
-        if (this.active.get(subscription.queue)?.channel !== channel) return;
-        this.active.delete(subscription.queue);
-        void this.broker.reset(`channel of ${subscription.queue} closed`);
-      });
-    }
-  }
-
-  private declare(channel: Channel, subscription: Subscription): Promise<void> {
+  /** The subscription's topology, declared by us on each connection (see the class comment). */
+  private declaration(subscription: Subscription): QueueSetup {
     const { queue, events } = subscription;
-    return declareTopology(channel, planTopology({ [queue]: events }, this.deps.options));
+    const plan = planTopology({ [queue]: events }, this.deps.options);
+    const work = plan.find((planned) => planned.role === 'work');
+    return {
+      arguments: work?.arguments ?? {},
+      setup: (channel: Channel) => {
+        const declaring = declareTopology(channel, plan);
+        // Moves wait for it: a delay queue or DLQ not declared yet would be a failed move.
+        this.declared.set(
+          queue,
+          declaring.catch(() => undefined),
+        );
+        return declaring;
+      },
+    };
   }
 
-  private track(work: Promise<void>): void {
-    const tracked: Promise<void> = work
-      .catch((error: unknown) =>
-        // A bug of this class, not of the message: it stays unacknowledged until the channel goes.
-        this.deps.logger.error({ err: error }, 'consumer failed to settle a message'),
-      )
-      .finally(() => this.inFlight.delete(tracked));
-    this.inFlight.add(tracked);
+  /**
+   * Settles the work of one handler call (a message, a batch): resolves when its messages may
+   * be acked, throws `KeptUnacknowledged` for those that must stay with the broker.
+   */
+  private track(work: Promise<void>): Promise<void> {
+    const tracked = work.catch((error: unknown) => {
+      if (error instanceof KeptUnacknowledged) throw error;
+      // A bug of this class, not of the message: it stays unacknowledged until the channel goes.
+      this.deps.logger.error({ err: error }, 'consumer failed to settle a message');
+      throw new KeptUnacknowledged();
+    });
+    const settled = tracked.catch(() => undefined).finally(() => this.inFlight.delete(settled));
+    this.inFlight.add(settled);
+    return tracked;
   }
 
-  private async receive(
-    subscription: Subscription,
-    channel: Channel,
-    message: ConsumeMessage,
-  ): Promise<void> {
+  /** One message alone: parsed (or parked when malformed), then handled in its aggregate's order. */
+  private async receive(subscription: Subscription, message: ConsumeMessage): Promise<void> {
+    if (this.stopping && !this.connection.connected) throw new KeptUnacknowledged();
+    const parsed = await this.parse(subscription, message);
+    if (parsed) await this.handleAlone(subscription, parsed);
+  }
+
+  async parse(subscription: Subscription, message: ConsumeMessage): Promise<ParsedMessage | null> {
     const attempt = headerCount(message, Headers.attempt) ?? 1;
     const routingKey = headerText(message, Headers.originalRoutingKey) ?? message.fields.routingKey;
-    let envelope: EventEnvelope;
     try {
-      envelope = parseEnvelope(JSON.parse(message.content.toString('utf8')));
+      const envelope = parseEnvelope(JSON.parse(message.content.toString('utf8')));
+      return { message, envelope, attempt, routingKey };
     } catch (error) {
       this.deps.logger.error(
         {
@@ -249,17 +259,23 @@ export class EventConsumer {
         },
         'malformed message parked in the DLQ',
       );
-      await this.settle(subscription.queue, channel, message, () =>
-        this.deadLetter(subscription, message, { error, attempts: attempt, routingKey }),
+      await this.move(subscription.queue, message, (publisher) =>
+        moveToDeadLetters(publisher, subscription.queue, message, {
+          error,
+          attempts: attempt,
+          routingKey,
+        }),
       );
-      return;
+      return null;
     }
+  }
+
+  async handleAlone(subscription: Subscription, parsed: ParsedMessage): Promise<void> {
     // Same aggregate: one after the other, in delivery order.
+    const { envelope } = parsed;
     const key = `${envelope.aggregateType}:${envelope.aggregateId}`;
     const previous = (this.aggregateTails.get(key) ?? Promise.resolve()).catch(() => undefined);
-    const current = previous.then(() =>
-      this.handle(subscription, channel, message, envelope, attempt, routingKey),
-    );
+    const current = previous.then(() => this.handle(subscription, parsed));
     this.aggregateTails.set(key, current);
     try {
       await current;
@@ -268,22 +284,9 @@ export class EventConsumer {
     }
   }
 
-  private async handle(
-    subscription: Subscription,
-    channel: Channel,
-    message: ConsumeMessage,
-    envelope: EventEnvelope,
-    attempt: number,
-    routingKey: string,
-  ): Promise<void> {
+  private async handle(subscription: Subscription, parsed: ParsedMessage): Promise<void> {
     const { queue } = subscription;
-    const log = {
-      queue,
-      eventId: envelope.id,
-      eventType: envelope.type,
-      correlationId: envelope.correlationId,
-      attempt,
-    };
+    const { message, envelope, attempt } = parsed;
     const stopTimer = this.deps.metrics.handlerDuration.startTimer({ queue });
     try {
       // A child of the publish span whose context the message carries, retries included.
@@ -306,61 +309,11 @@ export class EventConsumer {
           ),
       );
       const durationMs = logDurationMs(stopTimer());
-      this.ack(channel, message, queue, outcome);
-      // The one line per consumed event (docs/logging.md); failures write theirs below.
-      this.deps.logger.info({ ...log, outcome, durationMs }, 'event consumed');
+      this.settled(queue, outcome);
+      // The one line per consumed event (docs/logging.md); failures write theirs in `fail`.
+      this.deps.logger.info({ ...logFields(queue, parsed), outcome, durationMs }, 'event consumed');
     } catch (error) {
-      const durationMs = logDurationMs(stopTimer());
-      const kind = classifyFailure(error);
-      if (kind === 'transient' && (await this.databaseUnavailable(error))) {
-        const unavailable = (headerCount(message, Headers.unavailableRetries) ?? 0) + 1;
-        const delayMs = backoffDelayMs(unavailable, this.deps.options.retry);
-        this.deps.logger.warn(
-          {
-            ...log,
-            outcome: 'retried',
-            durationMs,
-            err: error,
-            delayMs,
-            unavailableRetries: unavailable,
-          },
-          'database unavailable; the message will be retried without using an attempt',
-        );
-        await this.settle(queue, channel, message, () =>
-          this.retry(subscription, message, {
-            error,
-            routingKey,
-            delayMs,
-            level: Math.min(unavailable, this.delayQueues),
-            headers: { [Headers.attempt]: attempt, [Headers.unavailableRetries]: unavailable },
-          }),
-        );
-      } else if (kind === 'transient' && attempt < this.deps.options.maxAttempts) {
-        const delayMs = backoffDelayMs(attempt, this.deps.options.retry);
-        this.deps.logger.warn(
-          { ...log, outcome: 'retried', durationMs, err: error, delayMs },
-          'handler failed; retrying later',
-        );
-        await this.settle(queue, channel, message, () =>
-          this.retry(subscription, message, {
-            error,
-            routingKey,
-            delayMs,
-            level: attempt,
-            headers: { [Headers.attempt]: attempt + 1 },
-          }),
-        );
-      } else {
-        this.deps.logger.error(
-          { ...log, outcome: 'dead_lettered', durationMs, err: error, failure: kind },
-          kind === 'permanent'
-            ? 'handler failed permanently; parked in the DLQ'
-            : 'handler out of attempts; parked in the DLQ',
-        );
-        await this.settle(queue, channel, message, () =>
-          this.deadLetter(subscription, message, { error, attempts: attempt, routingKey }),
-        );
-      }
+      await this.fail(subscription, parsed, error, logDurationMs(stopTimer()));
     }
   }
 
@@ -370,8 +323,7 @@ export class EventConsumer {
     envelope: EventEnvelope,
     attempt: number,
   ): Promise<'processed' | 'duplicate'> {
-    const { maxAttempts } = this.deps.options;
-    const delivery = { attempt, maxAttempts, finalAttempt: attempt >= maxAttempts };
+    const delivery = this.delivery(attempt);
     const outcome = await this.deps.unitOfWork.run(async (tx) => {
       const inserted: unknown[] = await tx.manager.query(
         `INSERT INTO ${quoteIdentifier(this.deps.unitOfWork.options.schema)}.inbox (consumer, message_id, event_type)
@@ -386,12 +338,77 @@ export class EventConsumer {
     return outcome;
   }
 
+  delivery(attempt: number): Delivery {
+    const { maxAttempts } = this.deps.options;
+    return { attempt, maxAttempts, finalAttempt: attempt >= maxAttempts };
+  }
+
+  /**
+   * A failed message: retried without using an attempt while the database is unreachable
+   * (`databaseDown`, probed when not given), retried with backoff while attempts remain and
+   * the failure is transient, parked otherwise.
+   */
+  async fail(
+    subscription: Subscription,
+    parsed: ParsedMessage,
+    error: unknown,
+    durationMs: number,
+    databaseDown?: boolean,
+  ): Promise<void> {
+    const { queue } = subscription;
+    const { message, attempt, routingKey } = parsed;
+    const { options, logger } = this.deps;
+    const log = { ...logFields(queue, parsed), durationMs, err: error };
+    const kind = classifyFailure(error);
+    const unavailable =
+      kind === 'transient' && (databaseDown ?? (await this.databaseUnavailable(error)));
+    if (unavailable) {
+      const retries = (headerCount(message, Headers.unavailableRetries) ?? 0) + 1;
+      const delayMs = backoffDelayMs(retries, options.retry);
+      logger.warn(
+        { ...log, outcome: 'retried', delayMs, unavailableRetries: retries },
+        'database unavailable; the message will be retried without using an attempt',
+      );
+      await this.move(queue, message, (publisher) =>
+        moveToRetry(publisher, queue, message, {
+          error,
+          routingKey,
+          delayMs,
+          level: Math.min(retries, this.delayQueues),
+          headers: { [Headers.attempt]: attempt, [Headers.unavailableRetries]: retries },
+        }),
+      );
+    } else if (kind === 'transient' && attempt < options.maxAttempts) {
+      const delayMs = backoffDelayMs(attempt, options.retry);
+      logger.warn({ ...log, outcome: 'retried', delayMs }, 'handler failed; retrying later');
+      await this.move(queue, message, (publisher) =>
+        moveToRetry(publisher, queue, message, {
+          error,
+          routingKey,
+          delayMs,
+          level: attempt,
+          headers: { [Headers.attempt]: attempt + 1 },
+        }),
+      );
+    } else {
+      logger.error(
+        { ...log, outcome: 'dead_lettered', failure: kind },
+        kind === 'permanent'
+          ? 'handler failed permanently; parked in the DLQ'
+          : 'handler out of attempts; parked in the DLQ',
+      );
+      await this.move(queue, message, (publisher) =>
+        moveToDeadLetters(publisher, queue, message, { error, attempts: attempt, routingKey }),
+      );
+    }
+  }
+
   /**
    * Whether a handler failure means the database cannot be reached: a connection error, and
    * the database does not answer a trivial query either (so a statement that fails on its own,
    * e.g. by timing out, still uses up the message's attempts).
    */
-  private async databaseUnavailable(error: unknown): Promise<boolean> {
+  async databaseUnavailable(error: unknown): Promise<boolean> {
     if (!isConnectionError(error)) return false;
     try {
       await this.deps.unitOfWork.dataSource.query('SELECT 1');
@@ -401,112 +418,34 @@ export class EventConsumer {
     }
   }
 
-  /** Moves the message on (retry or DLQ), then acks it; if the move fails, the broker keeps it. */
-  private async settle(
+  /** Counts a message as settled: the library acks it once the handler call resolves. */
+  settled(queue: string, outcome: ConsumeOutcome): void {
+    this.deps.metrics.consumed.inc({ queue, outcome });
+  }
+
+  /** Moves the message on (retry or DLQ); if the move fails, the broker keeps it. */
+  private async move(
     queue: string,
-    channel: Channel,
     message: ConsumeMessage,
-    move: () => Promise<ConsumeOutcome>,
+    move: (publisher: ConfirmChannel) => Promise<ConsumeOutcome>,
   ): Promise<void> {
     let outcome: ConsumeOutcome;
     try {
-      outcome = await move();
+      await this.declared.get(queue);
+      outcome = await move(this.connection.publisher());
     } catch (error) {
       this.deps.logger.error(
         { err: error, messageId: message.properties.messageId },
         'cannot move a failed message; it stays unacknowledged',
       );
       // Without an ack the broker redelivers it once this connection is gone.
-      void this.broker.reset(
-        'publishing a failed message to its retry or dead-letter queue failed',
-      );
-      return;
+      this.connection.reset('publishing a failed message to its retry or dead-letter queue failed');
+      throw new KeptUnacknowledged();
     }
-    this.ack(channel, message, queue, outcome);
-  }
-
-  private ack(
-    channel: Channel,
-    message: ConsumeMessage,
-    queue: string,
-    outcome: ConsumeOutcome,
-  ): void {
-    try {
-      channel.ack(message);
-      this.deps.metrics.consumed.inc({ queue, outcome });
-    } catch (error) {
-      // The channel died after the work was done: the redelivery will be a duplicate.
-      this.deps.logger.warn(
-        { err: error, messageId: message.properties.messageId },
-        'ack failed; expecting a redelivery',
-      );
-    }
-  }
-
-  /**
-   * Sends the message to delay queue `level`, from which it returns to its queue after
-   * `delayMs`, carrying `headers` (its next attempt number) on top of the failure trail.
-   */
-  private async retry(
-    subscription: Subscription,
-    message: ConsumeMessage,
-    failure: {
-      error: unknown;
-      routingKey: string;
-      delayMs: number;
-      level: number;
-      headers: Record<string, number>;
-    },
-  ): Promise<ConsumeOutcome> {
-    const publisher = this.requirePublisher();
-    const headers = carriedHeaders(message, {
-      ...failure.headers,
-      [Headers.originalRoutingKey]: failure.routingKey,
-      [Headers.firstFailedAt]:
-        headerText(message, Headers.firstFailedAt) ?? new Date().toISOString(),
-      [Headers.lastError]: truncate(describeError(failure.error)),
-    });
-    await publishConfirmed(
-      publisher,
-      '',
-      retryQueueName(subscription.queue, failure.level),
-      message.content,
-      carriedProperties(message, headers, { expiration: String(failure.delayMs) }),
-    );
-    return 'retried';
-  }
-
-  private async deadLetter(
-    subscription: Subscription,
-    message: ConsumeMessage,
-    failure: { error: unknown; attempts: number; routingKey: string },
-  ): Promise<ConsumeOutcome> {
-    const publisher = this.requirePublisher();
-    const headers = carriedHeaders(message, {
-      [Headers.error]: truncate(describeError(failure.error)),
-      [Headers.attempts]: failure.attempts,
-      [Headers.originalRoutingKey]: failure.routingKey,
-      [Headers.failedAt]: new Date().toISOString(),
-      [Headers.consumer]: subscription.queue,
-    });
-    await publishConfirmed(
-      publisher,
-      '',
-      deadLetterQueueName(subscription.queue),
-      message.content,
-      carriedProperties(message, headers),
-    );
-    return 'dead_lettered';
-  }
-
-  private requirePublisher(): ConfirmChannel {
-    if (!this.publisher) throw new Error('no broker connection to move the message');
-    return this.publisher;
+    this.settled(queue, outcome);
   }
 }
 
-function truncate(text: string): string {
-  return text.length > MAX_HEADER_ERROR_LENGTH
-    ? `${text.slice(0, MAX_HEADER_ERROR_LENGTH)}…`
-    : text;
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -46,6 +46,8 @@ describe('SubgraphModule', () => {
         CONSUMER_RETRY_MAX_MS: '4000',
         CONSUMER_DELIVERY_LIMIT: '9',
         CONSUMER_PREFETCH: '4',
+        CONSUMER_BATCH_SIZE: '50',
+        CONSUMER_BATCH_WAIT_MS: '5',
         OUTBOX_POLL_INTERVAL_MS: '1500',
         OUTBOX_MAX_ATTEMPTS: '7',
       }),
@@ -54,6 +56,8 @@ describe('SubgraphModule', () => {
       prefetch: 4,
       maxAttempts: 3,
       deliveryLimit: 9,
+      batchSize: 50,
+      batchWaitMs: 5,
       retry: { baseMs: 250, maxMs: 4000 },
     });
     expect(options.relay).toEqual({ pollIntervalMs: 1500, maxAttempts: 7 });

@@ -70,6 +70,13 @@ export const baseConfigShape = {
   CONSUMER_DELIVERY_LIMIT: z.coerce.number().int().min(1).max(1000).default(20),
   /** Messages a consumer handles at once (of different aggregates). */
   CONSUMER_PREFETCH: z.coerce.number().int().min(1).max(1000).default(10),
+  /**
+   * Messages a batch consumer (the audit log) applies in one transaction; its queue's prefetch
+   * is twice this. At least 2 (the batch subscriber's minimum).
+   */
+  CONSUMER_BATCH_SIZE: z.coerce.number().int().min(2).max(1000).default(200),
+  /** A batch is handed over once no message came for this long, full or not. */
+  CONSUMER_BATCH_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(20),
   /** How often the outbox relay looks for rows when no notification woke it. */
   OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
   /** Publishes of a row the broker refuses (e.g. unroutable) before it is parked as FAILED. */
