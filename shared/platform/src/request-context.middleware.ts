@@ -11,7 +11,8 @@ import {
   CORRELATION_ID_HEADER,
   SERVICE_NAME_HEADER,
   SERVICE_TOKEN_HEADER,
-  verifyServiceToken,
+  VerifiedServiceCall,
+  serviceTokenVerifier,
 } from './service-credential';
 import { LOGGER, PLATFORM_OPTIONS } from './tokens';
 
@@ -38,10 +39,14 @@ export function unauthenticatedBody(message: string) {
  */
 @Injectable()
 export class RequestContextMiddleware implements NestMiddleware {
+  private readonly verifyToken: (token: string) => Promise<VerifiedServiceCall>;
+
   constructor(
     @Inject(PLATFORM_OPTIONS) private readonly options: PlatformOptions,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.verifyToken = serviceTokenVerifier(options.config.SERVICE_TOKEN_SECRET, options.service);
+  }
 
   async use(request: Request, response: Response, next: NextFunction): Promise<void> {
     const correlationId = correlationIdOf(request);
@@ -88,11 +93,7 @@ export class RequestContextMiddleware implements NestMiddleware {
         `a service credential (${SERVICE_NAME_HEADER}, ${SERVICE_TOKEN_HEADER}) is required`,
       );
     }
-    const verified = await verifyServiceToken(
-      this.options.config.SERVICE_TOKEN_SECRET,
-      token,
-      this.options.service,
-    );
+    const verified = await this.verifyToken(token);
     if (verified.issuer !== caller) {
       throw new UnauthenticatedError(
         `${SERVICE_NAME_HEADER} does not match the credential's issuer`,

@@ -2,6 +2,7 @@ import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { ROLES, Role } from '@servicedesk/contracts';
 import { Identity } from './context';
 import { UnauthenticatedError } from './errors';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 /** Headers a caller inside the platform sends with every subgraph request. */
 export const SERVICE_NAME_HEADER = 'x-service-name';
@@ -51,21 +52,56 @@ export async function verifyServiceToken(
   token: string,
   audience: string,
 ): Promise<VerifiedServiceCall> {
+  return (await verify(keyOf(secret), token, audience, new Date())).call;
+}
+
+async function verify(
+  key: Uint8Array,
+  token: string,
+  audience: string,
+  currentDate: Date,
+): Promise<{ call: VerifiedServiceCall; expiresAt: number }> {
   try {
-    const { payload } = await jwtVerify(token, keyOf(secret), {
+    const { payload } = await jwtVerify(token, key, {
       algorithms: [ALGORITHM],
       audience,
       requiredClaims: ['iss', 'exp', 'iat'],
+      currentDate,
     });
+    const issuer = payload.iss as string;
+    const expiresAt = payload.exp as number;
     const role = payload.role;
-    if (payload.sub === undefined) return { issuer: payload.iss as string, identity: null };
+    if (payload.sub === undefined) return { call: { issuer, identity: null }, expiresAt };
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
       throw new UnauthenticatedError('service credential carries no valid role');
     }
-    return { issuer: payload.iss as string, identity: { userId: payload.sub, role: role as Role } };
+    return { call: { issuer, identity: { userId: payload.sub, role: role as Role } }, expiresAt };
   } catch (error) {
     if (error instanceof UnauthenticatedError) throw error;
     const reason = error instanceof joseErrors.JOSEError ? error.code : 'malformed';
     throw new UnauthenticatedError(`invalid service credential (${reason})`);
   }
+}
+
+/**
+ * `verifyServiceToken` for one secret and audience, remembering each token that verified
+ * until it expires: a caller reuses its token for many calls (the gateway for most of its
+ * minute), and checking the signature again would give the same answer. A refused token is
+ * checked anew every time.
+ */
+export function serviceTokenVerifier(
+  secret: string,
+  audience: string,
+  options: { maxEntries?: number; now?: () => number } = {},
+): (token: string) => Promise<VerifiedServiceCall> {
+  const key = keyOf(secret);
+  const now = options.now ?? Date.now;
+  const verified = new VerifiedTokenCache<VerifiedServiceCall>({ ...options, now });
+  return async (token) => {
+    const known = verified.get(token);
+    if (known) return known;
+    const { call, expiresAt } = await verify(key, token, audience, new Date(now()));
+    verified.set(token, call, expiresAt);
+    return call;
+  };
 }

@@ -4,6 +4,7 @@ export * from './context';
 export * from './clock';
 export * from './errors';
 export * from './service-credential';
+export * from './verified-token-cache';
 export * from './config';
 export * from './logger';
 export * from './access-log';
