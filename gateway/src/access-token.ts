@@ -1,11 +1,13 @@
 import { ROLES, Role } from '@servicedesk/contracts';
-import type { DependencyBreaker, Identity } from '@servicedesk/platform/standalone';
+import { DependencyBreaker, Identity, VerifiedTokenCache } from '@servicedesk/platform/standalone';
 import {
+  JWKSCacheInput,
   JWTVerifyGetKey,
   createLocalJWKSet,
   createRemoteJWKSet,
   customFetch,
   errors as joseErrors,
+  jwksCache,
   jwtVerify,
 } from 'jose';
 import type { Logger } from 'pino';
@@ -45,6 +47,8 @@ export interface AccessTokenVerifierOptions {
   /** Every fetch of the key set goes through it: while it is open, none is attempted. */
   breaker: DependencyBreaker;
   logger: Logger;
+  /** Bound on the tokens remembered as verified; defaults to 10,000. */
+  maxVerifiedTokens?: number;
 }
 
 export type AccessTokenVerifier = (authorization: string | undefined) => Promise<Identity | null>;
@@ -53,6 +57,13 @@ const isKeyLookupFailure = (error: unknown) =>
   error instanceof joseErrors.JWKSNoMatchingKey ||
   error instanceof joseErrors.JWKSMultipleMatchingKeys;
 
+/** The key set as last fetched: which fetch it is, and whether it is still within its max age. */
+interface KeySetState {
+  /** When the current keys were fetched (ms), undefined before the first fetch; each fetch changes it. */
+  version(): number | undefined;
+  fresh(): boolean;
+}
+
 /**
  * Resolves the verification key from the remote key set (cached; an unknown `kid` triggers a
  * refetch at most once per cooldown, which is how a rotated key is picked up). When the key
@@ -60,11 +71,17 @@ const isKeyLookupFailure = (error: unknown) =>
  * user service issued stay verifiable while it restarts. Fetches go through the key set's
  * circuit breaker, so an unreachable user service is not waited on by every request.
  */
-function keyResolver(options: AccessTokenVerifierOptions): JWTVerifyGetKey {
+function keyResolver(options: AccessTokenVerifierOptions): {
+  getKey: JWTVerifyGetKey;
+  keySet: KeySetState;
+} {
+  // jose records each fetch here (its time and keys).
+  const fetched: JWKSCacheInput = {};
   const remote = createRemoteJWKSet(new URL(options.jwksUrl), {
     timeoutDuration: options.timeoutMs,
     cooldownDuration: options.cooldownMs,
     cacheMaxAge: options.cacheMaxAgeMs,
+    [jwksCache]: fetched,
     [customFetch]: (url, init) =>
       options.breaker.call(async () => {
         const response = await fetch(url, init);
@@ -76,7 +93,11 @@ function keyResolver(options: AccessTokenVerifierOptions): JWTVerifyGetKey {
         return response;
       }),
   });
-  return async (header, token) => {
+  const keySet: KeySetState = {
+    version: () => ('uat' in fetched ? fetched.uat : undefined),
+    fresh: () => remote.fresh,
+  };
+  const getKey: JWTVerifyGetKey = async (header, token) => {
     try {
       return await remote(header, token);
     } catch (error) {
@@ -98,6 +119,7 @@ function keyResolver(options: AccessTokenVerifierOptions): JWTVerifyGetKey {
       throw new KeySetUnavailableError(error);
     }
   };
+  return { getKey, keySet };
 }
 
 function identityFrom(payload: { sub?: string; role?: unknown }): Identity {
@@ -113,23 +135,42 @@ function identityFrom(payload: { sub?: string; role?: unknown }): Identity {
  * algorithm, issuer, audience and expiry. No header means an anonymous caller (null);
  * anything else that does not verify throws InvalidAccessTokenError, and an unreachable
  * key set throws KeySetUnavailableError.
+ *
+ * A token that verified is remembered until its expiry, for as long as the key set that
+ * verified it is the current one and within its max age: past that, the token goes through
+ * the whole check again (which refetches the keys), so a retired key stops being honoured
+ * exactly when it did without the memory. Refused tokens are never remembered.
  */
 export function createAccessTokenVerifier(
   options: AccessTokenVerifierOptions,
 ): AccessTokenVerifier {
-  const getKey = keyResolver(options);
+  const { getKey, keySet } = keyResolver(options);
+  const verified = new VerifiedTokenCache<Identity>({ maxEntries: options.maxVerifiedTokens });
   return async (authorization) => {
     if (authorization === undefined || authorization.trim() === '') return null;
     const match = /^Bearer\s+([A-Za-z0-9\-_.]+)\s*$/i.exec(authorization);
     if (!match) throw new InvalidAccessTokenError('not a bearer token');
+    const token = match[1];
+    const version = keySet.version();
+    if (version !== undefined && keySet.fresh()) {
+      const identity = verified.get(token, version);
+      if (identity) return identity;
+    }
     try {
-      const { payload } = await jwtVerify(match[1], getKey, {
+      const { payload } = await jwtVerify(token, getKey, {
         algorithms: ACCESS_TOKEN_ALGORITHMS,
         issuer: options.issuer,
         audience: options.audience,
         requiredClaims: ['exp', 'sub'],
       });
-      return identityFrom(payload);
+      const identity = identityFrom(payload);
+      const verifiedBy = keySet.version();
+      // Not when the keys were fetched anew meanwhile (which set verified it?), nor when they
+      // came from the last known set while the key set is unreachable (not fresh).
+      if (verifiedBy !== undefined && verifiedBy === version && keySet.fresh()) {
+        verified.set(token, identity, payload.exp!, verifiedBy);
+      }
+      return identity;
     } catch (error) {
       if (error instanceof KeySetUnavailableError || error instanceof InvalidAccessTokenError)
         throw error;

@@ -128,6 +128,22 @@ describe('gateway authentication', () => {
     expect(withRetiredKey.status).toBe(401);
     expect(withRetiredKey.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });
+
+  it('refuses a token it accepted before, once its key is retired and the key set fetched again', async () => {
+    const userId = randomUUID();
+    const token = await signingKey.sign({ sub: userId });
+    const before = await postQuery(gateway.url, WHOAMI, bearer(token));
+    const rotated = await SigningKey.generate('EdDSA');
+    keySet.publish(rotated);
+    // Its new kid makes the gateway fetch the key set again.
+    await postQuery(gateway.url, WHOAMI, bearer(await rotated.sign()));
+
+    const after = await postQuery(gateway.url, WHOAMI, bearer(token));
+
+    expect(before.body).toEqual({ data: { whoami: { userId, role: 'CUSTOMER' } } });
+    expect(after.status).toBe(401);
+    expect(after.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
 });
 
 describe('gateway authentication when the key set cannot be fetched', () => {
