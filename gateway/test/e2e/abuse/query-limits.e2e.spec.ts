@@ -59,10 +59,14 @@ describe('query limits and error hygiene through the production stack', () => {
     await stack?.close();
   });
 
-  it('serves the benchmark’s heavy read', async () => {
+  it('serves the benchmark’s heavy read, which the subgraphs count as they receive it', async () => {
+    const subgraphCallsBefore = await subgraphGraphQLRequests(stack);
+
     const { tickets } = dataOf(await customer.query<{ tickets: { edges: unknown[] } }>(HEAVY_READ));
 
     expect(tickets.edges).toHaveLength(1);
+    // The count the refusals below leave unchanged does move when subgraphs are called.
+    expect(await subgraphGraphQLRequests(stack)).toBeGreaterThan(subgraphCallsBefore);
   });
 
   it.each(Object.entries(ATTACKS))(
