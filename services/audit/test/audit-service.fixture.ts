@@ -3,8 +3,11 @@ import { INestApplication } from '@nestjs/common';
 import { createLogger } from '@servicedesk/platform';
 import {
   EventPublisher,
+  ServiceEnvironment,
   ServiceUnderTest,
+  ServiceUnderTestOptions,
   scrapeMetric,
+  serviceEnvironment,
   startServiceUnderTest,
 } from '@servicedesk/testing';
 import { createAuditApp } from '../src/app';
@@ -54,13 +57,20 @@ export interface AuditServiceFixture extends ServiceUnderTest<AuditConfig, INest
   startReplica(): Promise<{ app: INestApplication; url: string; managementUrl: string }>;
 }
 
+const auditService: ServiceUnderTestOptions<AuditConfig, INestApplication> = {
+  service: 'audit',
+  loadConfig: loadAuditConfig,
+  migrate: migrateAuditDatabase,
+  createApp: (config) => createAuditApp(config, createLogger('audit', config.LOG_LEVEL)),
+};
+
+/** A migrated audit database and a vhost of its own, with no instance of the service started yet. */
+export function auditEnvironment(): Promise<ServiceEnvironment<AuditConfig, INestApplication>> {
+  return serviceEnvironment(auditService);
+}
+
 export async function startAuditService(): Promise<AuditServiceFixture> {
-  const service = await startServiceUnderTest({
-    service: 'audit',
-    loadConfig: loadAuditConfig,
-    migrate: migrateAuditDatabase,
-    createApp: (config) => createAuditApp(config, createLogger('audit', config.LOG_LEVEL)),
-  });
+  const service = await startServiceUnderTest(auditService);
   return {
     ...service,
     broker: service.events.channel,

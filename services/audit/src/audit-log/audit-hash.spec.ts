@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import { aChain } from '../../test/builders';
-import { AuditEntryContent, GENESIS_HASH, computeEntryHash } from './audit-hash';
+import { AuditChainVerifier } from './audit-chain.verifier';
+import {
+  AuditEntryContent,
+  ChainedAuditEntry,
+  GENESIS_HASH,
+  UnlinkedContent,
+  chainAfter,
+  chainEntry,
+  computeEntryHash,
+} from './audit-hash';
 import { canonicalJson } from './canonical-json';
 
 function contentOf(): AuditEntryContent {
@@ -57,5 +66,65 @@ describe('computeEntryHash', () => {
   it('starts the chain from 64 zeros', () => {
     expect(GENESIS_HASH).toBe('0'.repeat(64));
     expect(aChain(1)[0].prevHash).toBe(GENESIS_HASH);
+  });
+});
+
+describe('chainAfter', () => {
+  const unlinked = (length: number): UnlinkedContent[] =>
+    aChain(length).map(({ seq: _seq, prevHash: _prevHash, hash: _hash, ...content }) => content);
+
+  /** What appending the contents one at a time gives. */
+  function oneByOne(end: ChainedAuditEntry | null, contents: UnlinkedContent[]) {
+    const entries: ChainedAuditEntry[] = [];
+    let last = end;
+    for (const content of contents) {
+      last = chainEntry({
+        ...content,
+        seq: String(last === null ? 1 : Number(last.seq) + 1),
+        prevHash: last?.hash ?? GENESIS_HASH,
+      });
+      entries.push(last);
+    }
+    return entries;
+  }
+
+  it('gives an empty chain the entries, from seq 1 and the genesis hash, that single appends give', () => {
+    const contents = unlinked(5);
+    const entries = chainAfter(null, contents);
+    expect(entries).toEqual(oneByOne(null, contents));
+    expect(entries.map((entry) => entry.seq)).toEqual(['1', '2', '3', '4', '5']);
+    expect(entries[0].prevHash).toBe(GENESIS_HASH);
+  });
+
+  it('continues a chain from its last entry, and the whole verifies', () => {
+    const existing = aChain(3);
+    const contents = unlinked(4);
+    const entries = chainAfter(existing[2], contents);
+    expect(entries).toEqual(oneByOne(existing[2], contents));
+    expect(entries[0]).toMatchObject({ seq: '4', prevHash: existing[2].hash });
+
+    const verifier = new AuditChainVerifier();
+    for (const entry of [...existing, ...entries]) verifier.accept(entry);
+    expect(verifier.result()).toEqual({ ok: true, checked: 7, firstBrokenSeq: null });
+  });
+
+  it('counts seq on as a bigint past the range of a JS number', () => {
+    const end = { seq: '9007199254740993', hash: 'a'.repeat(64) };
+    expect(chainAfter(end, unlinked(2)).map((entry) => entry.seq)).toEqual([
+      '9007199254740994',
+      '9007199254740995',
+    ]);
+  });
+
+  it('names the event whose payload cannot be hashed', () => {
+    const contents = unlinked(3);
+    contents[1] = { ...contents[1], payload: { amount: Number.NaN } };
+    expect(() => chainAfter(null, contents)).toThrow(
+      `event ${contents[1].eventId} cannot be hashed into the audit chain`,
+    );
+  });
+
+  it('links nothing when there is nothing to link', () => {
+    expect(chainAfter(aChain(1)[0], [])).toEqual([]);
   });
 });

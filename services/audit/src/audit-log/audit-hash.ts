@@ -52,3 +52,36 @@ export function computeEntryHash(content: AuditEntryContent): string {
 export function chainEntry(content: AuditEntryContent): ChainedAuditEntry {
   return { ...content, hash: computeEntryHash(content) };
 }
+
+/** The last entry of the chain as the next one links to it. */
+export type ChainEnd = Pick<ChainedAuditEntry, 'seq' | 'hash'>;
+
+/** An entry's content before it has a place in the chain. */
+export type UnlinkedContent = Omit<AuditEntryContent, 'seq' | 'prevHash'>;
+
+/**
+ * Links `contents` to the chain after `end` (null: the chain is empty), in order, each with
+ * the next seq and the hash of the entry before it: exactly the entries that appending them
+ * one at a time would give, so a log written by any mix of the two verifies the same.
+ * Throws, naming the event, when a payload cannot be hashed.
+ */
+export function chainAfter(
+  end: ChainEnd | null,
+  contents: readonly UnlinkedContent[],
+): ChainedAuditEntry[] {
+  let seq = end === null ? 0n : BigInt(end.seq);
+  let prevHash = end?.hash ?? GENESIS_HASH;
+  return contents.map((content) => {
+    seq += 1n;
+    let entry: ChainedAuditEntry;
+    try {
+      entry = chainEntry({ ...content, seq: seq.toString(), prevHash });
+    } catch (error) {
+      throw new TypeError(`event ${content.eventId} cannot be hashed into the audit chain`, {
+        cause: error,
+      });
+    }
+    prevHash = entry.hash;
+    return entry;
+  });
+}

@@ -3,9 +3,10 @@ import { EntityManager } from 'typeorm';
 import { EventEnvelope } from '@servicedesk/contracts';
 import { LOGGER, Logger } from '@servicedesk/platform';
 import { PermanentError } from '@servicedesk/messaging';
-import { AuditEntryContent, ChainedAuditEntry, GENESIS_HASH, chainEntry } from './audit-hash';
+import { ChainEnd, ChainedAuditEntry, UnlinkedContent, chainAfter } from './audit-hash';
 import { AuditEntry } from './audit-entry.entity';
 import { PersonalDataVault } from '../personal-data/personal-data.vault';
+import { subjectErasedBy } from '../personal-data/personal-payload';
 import { JsonValue } from './canonical-json';
 
 /**
@@ -15,11 +16,12 @@ import { JsonValue } from './canonical-json';
  */
 export const AUDIT_CHAIN_LOCK = 'servicedesk.audit.chain';
 
+/** The chain as the appender finds it under the lock, and the events of the batch already in it. */
 interface ChainHead {
   seq: string | null;
   hash: string | null;
   now: Date;
-  recorded: boolean;
+  recorded: string[];
 }
 
 /** JSON as it comes back from jsonb: what the hash must be computed over. */
@@ -27,16 +29,37 @@ function asStoredJson(value: unknown): JsonValue {
   return JSON.parse(JSON.stringify(value)) as JsonValue;
 }
 
-function chainable(content: AuditEntryContent): ChainedAuditEntry {
+function chainable(
+  end: ChainEnd | null,
+  contents: readonly UnlinkedContent[],
+): ChainedAuditEntry[] {
   try {
-    return chainEntry(content);
+    return chainAfter(end, contents);
   } catch (error) {
     // Only a payload JSON cannot carry faithfully gets here; no retry will change it.
-    throw new PermanentError(`event ${content.eventId} cannot be hashed into the audit chain`, {
-      cause: error,
-    });
+    throw new PermanentError((error as Error).message, { cause: error });
   }
 }
+
+/** The columns of an INSERT of entries, each with the PostgreSQL type of its array of values. */
+const COLUMNS: ReadonlyArray<
+  [column: string, type: string, value: (entry: ChainedAuditEntry) => unknown]
+> = [
+  ['seq', 'bigint', (entry) => entry.seq],
+  ['event_id', 'uuid', (entry) => entry.eventId],
+  ['type', 'text', (entry) => entry.type],
+  ['source', 'text', (entry) => entry.source],
+  ['aggregate_type', 'text', (entry) => entry.aggregateType],
+  ['aggregate_id', 'text', (entry) => entry.aggregateId],
+  ['actor_id', 'uuid', (entry) => entry.actor?.id ?? null],
+  ['actor_role', 'text', (entry) => entry.actor?.role ?? null],
+  ['correlation_id', 'text', (entry) => entry.correlationId],
+  ['occurred_at', 'timestamptz', (entry) => entry.occurredAt],
+  ['recorded_at', 'timestamptz', (entry) => entry.recordedAt],
+  ['payload', 'jsonb', (entry) => JSON.stringify(entry.payload)],
+  ['prev_hash', 'text', (entry) => entry.prevHash],
+  ['hash', 'text', (entry) => entry.hash],
+];
 
 @Injectable()
 export class AuditRecorder {
@@ -46,72 +69,77 @@ export class AuditRecorder {
   ) {}
 
   /**
-   * Appends `event` to the chain inside the caller's transaction, its personal data sealed
-   * (the hash covers the sealed form). Returns the new entry, or
-   * null if the event is already in the log (the log holds each event once, whatever
-   * path a duplicate took).
+   * Appends `events` to the chain, in order, inside the caller's transaction, their personal
+   * data sealed (the hash covers the sealed form): the chain lock taken once, the head read
+   * once, keys looked up and entries inserted with one statement each, whatever the number
+   * of events. An event already in the log, or earlier in the batch, is skipped (the log
+   * holds each event once, whatever path a duplicate took). Returns the new entries, in seq
+   * order. One event is a batch of one: single appends and batches make the same chain.
    */
-  async append(event: EventEnvelope, manager: EntityManager): Promise<ChainedAuditEntry | null> {
+  async appendBatch(
+    events: readonly EventEnvelope[],
+    manager: EntityManager,
+  ): Promise<ChainedAuditEntry[]> {
+    if (events.length === 0) return [];
     const table = manager.getRepository(AuditEntry).metadata.tablePath;
     // Read the head only once the lock is held: in READ COMMITTED each statement sees what
     // was committed when it started, so a separate, later statement sees the last append.
     await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
       AUDIT_CHAIN_LOCK,
     ]);
-    const eventId = event.id.toLowerCase();
+    const eventIds = events.map((event) => event.id.toLowerCase());
     const [head] = (await manager.query(
       `SELECT last.seq::text AS seq, last.hash,
               date_trunc('milliseconds', clock_timestamp()) AS now,
-              EXISTS (SELECT 1 FROM ${table} WHERE event_id = $1) AS recorded
+              ARRAY(SELECT event_id::text FROM ${table} WHERE event_id = ANY($1::uuid[])) AS recorded
          FROM (SELECT 1) AS one
          LEFT JOIN LATERAL (SELECT seq, hash FROM ${table} ORDER BY seq DESC LIMIT 1) AS last ON true`,
-      [eventId],
+      [eventIds],
     )) as ChainHead[];
-    if (head.recorded) {
-      this.logger.debug({ eventId, type: event.type }, 'event already in the audit log');
-      return null;
-    }
 
-    const content: AuditEntryContent = {
-      seq: head.seq === null ? '1' : (BigInt(head.seq) + 1n).toString(),
-      eventId,
-      type: event.type,
-      source: event.source,
-      aggregateType: event.aggregateType,
-      aggregateId: event.aggregateId,
-      actor: event.actor ? { id: event.actor.id.toLowerCase(), role: event.actor.role } : null,
-      correlationId: event.correlationId,
-      occurredAt: new Date(event.occurredAt).toISOString(),
-      // The database clock, under the lock: recorded_at never goes back as seq goes up,
-      // whichever replica appends.
-      recordedAt: head.now.toISOString(),
-      payload: asStoredJson(
-        await this.vault.seal(manager, event.type, asStoredJson(event.payload)),
-      ),
-      prevHash: head.hash ?? GENESIS_HASH,
-    };
-    const entry = chainable(content);
-    await manager.query(
-      `INSERT INTO ${table} (seq, event_id, type, source, aggregate_type, aggregate_id, actor_id, actor_role,
-                             correlation_id, occurred_at, recorded_at, payload, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-      [
-        entry.seq,
-        entry.eventId,
-        entry.type,
-        entry.source,
-        entry.aggregateType,
-        entry.aggregateId,
-        entry.actor?.id ?? null,
-        entry.actor?.role ?? null,
-        entry.correlationId,
-        entry.occurredAt,
-        entry.recordedAt,
-        JSON.stringify(entry.payload),
-        entry.prevHash,
-        entry.hash,
-      ],
+    const seen = new Set(head.recorded);
+    const fresh = events.filter((event, index) => {
+      if (!seen.has(eventIds[index])) {
+        seen.add(eventIds[index]);
+        return true;
+      }
+      this.logger.debug({ eventId: event.id, type: event.type }, 'event already in the audit log');
+      return false;
+    });
+    if (fresh.length === 0) return [];
+
+    const payloads = await this.vault.sealAll(
+      manager,
+      fresh.map((event) => ({
+        type: event.type,
+        payload: asStoredJson(event.payload),
+        erases: subjectErasedBy(event),
+      })),
     );
-    return entry;
+    // The database clock, under the lock: recorded_at never goes back as seq goes up,
+    // whichever replica appends.
+    const recordedAt = head.now.toISOString();
+    const entries = chainable(
+      head.seq === null || head.hash === null ? null : { seq: head.seq, hash: head.hash },
+      fresh.map((event, index) => ({
+        eventId: event.id.toLowerCase(),
+        type: event.type,
+        source: event.source,
+        aggregateType: event.aggregateType,
+        aggregateId: event.aggregateId,
+        actor: event.actor ? { id: event.actor.id.toLowerCase(), role: event.actor.role } : null,
+        correlationId: event.correlationId,
+        occurredAt: new Date(event.occurredAt).toISOString(),
+        recordedAt,
+        payload: asStoredJson(payloads[index]),
+      })),
+    );
+    // One statement for the whole batch: each column travels as one array parameter.
+    await manager.query(
+      `INSERT INTO ${table} (${COLUMNS.map(([column]) => column).join(', ')})
+       SELECT * FROM unnest(${COLUMNS.map(([, type], index) => `$${index + 1}::${type}[]`).join(', ')})`,
+      COLUMNS.map(([, , value]) => entries.map(value)),
+    );
+    return entries;
   }
 }

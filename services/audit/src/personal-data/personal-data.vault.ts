@@ -2,8 +2,24 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditEntry } from '../audit-log/audit-entry.entity';
 import { JsonValue } from '../audit-log/canonical-json';
-import { revealPayload, sealPayload, subjectToReveal, subjectToSeal } from './personal-payload';
-import { SubjectKeys } from './subject-keys';
+import {
+  SubjectKeyState,
+  revealPayload,
+  sealPayload,
+  subjectToReveal,
+  subjectToSeal,
+} from './personal-payload';
+import { Erasure, SubjectKeys } from './subject-keys';
+
+/** An event about to be recorded, as the vault sees it. */
+export interface EventToSeal {
+  type: string;
+  payload: JsonValue;
+  /** The person the event erases (see `subjectErasedBy`): later events about them are blanked. */
+  erases: string | null;
+}
+
+const ERASED: SubjectKeyState = { erased: true };
 
 /** An audit entry as readers get it: personal data decrypted where its key still exists. */
 export type ReadableAuditEntry = AuditEntry & { personalDataErased: boolean };
@@ -16,11 +32,38 @@ export type ReadableAuditEntry = AuditEntry & { personalDataErased: boolean };
 export class PersonalDataVault {
   constructor(private readonly keys: SubjectKeys) {}
 
-  /** The form in which an event's payload is recorded (in the recording transaction). */
-  async seal(manager: EntityManager, type: string, payload: JsonValue): Promise<JsonValue> {
-    const subjectId = subjectToSeal(type, payload);
-    if (!subjectId) return payload;
-    return sealPayload(type, payload, await this.keys.forRecording(manager, subjectId));
+  /**
+   * The forms in which the payloads of a batch of events are recorded, in order, in the
+   * recording transaction: each sealed with its person's key (looked up, or created, for all
+   * of them at once), or blanked for a person erased before it, an erasure earlier in the
+   * batch included, as if the events had been recorded one at a time.
+   */
+  async sealAll(manager: EntityManager, events: readonly EventToSeal[]): Promise<JsonValue[]> {
+    const subjects = events.map((event) => subjectToSeal(event.type, event.payload)?.toLowerCase());
+    // Only people with data before any erasure of them in the batch may need a key.
+    const erasedEarlier = new Set<string>();
+    const needingState = new Set<string>();
+    events.forEach((event, index) => {
+      const subject = subjects[index];
+      if (subject && !erasedEarlier.has(subject)) needingState.add(subject);
+      if (event.erases) erasedEarlier.add(event.erases.toLowerCase());
+    });
+    const states = await this.keys.forRecording(manager, [...needingState]);
+    erasedEarlier.clear();
+    const stateOf = (subject: string): SubjectKeyState => {
+      if (erasedEarlier.has(subject)) return ERASED;
+      const state = states.get(subject);
+      if (!state) throw new Error(`no key was looked up for subject ${subject}`);
+      return state;
+    };
+    return events.map((event, index) => {
+      const subject = subjects[index];
+      const sealed = subject
+        ? sealPayload(event.type, event.payload, stateOf(subject))
+        : event.payload;
+      if (event.erases) erasedEarlier.add(event.erases.toLowerCase());
+      return sealed;
+    });
   }
 
   /** Opens the entries of one read with one key lookup, whatever the number of people in them. */
@@ -47,8 +90,8 @@ export class PersonalDataVault {
     );
   }
 
-  /** Makes everything recorded about `subjectId` unreadable, and keeps it so for later events. */
-  forget(manager: EntityManager, subjectId: string, erasedAt: Date): Promise<void> {
-    return this.keys.shred(manager, subjectId, erasedAt);
+  /** Makes everything recorded about the people erased unreadable, and keeps it so for later events. */
+  forget(manager: EntityManager, erasures: readonly Erasure[]): Promise<void> {
+    return this.keys.shred(manager, erasures);
   }
 }

@@ -1,4 +1,4 @@
-import { splitPersonalData } from '@servicedesk/contracts';
+import { EventEnvelope, isEvent, splitPersonalData } from '@servicedesk/contracts';
 import { JsonObject, JsonValue } from '../audit-log/canonical-json';
 import { decryptField, encryptField } from './field-cipher';
 
@@ -26,6 +26,11 @@ function asObject(payload: JsonValue): JsonObject | null {
   return typeof payload === 'object' && payload !== null && !Array.isArray(payload)
     ? payload
     : null;
+}
+
+/** The person an event erases (lower case): the subject of `user.erased`, null for any other event. */
+export function subjectErasedBy(event: EventEnvelope): string | null {
+  return isEvent(event, 'user.erased') ? event.payload.userId.toLowerCase() : null;
 }
 
 /** What the recorder knows of the subject: their key, or that they were erased. */
