@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseConfigShape, loadConfig, portVariable } from '@servicedesk/platform';
+import { baseConfigShape, loadConfig, portVariable } from '@servicedesk/platform/standalone';
 import { ProcessSpec, SUBGRAPH_PROCESSES } from './processes';
 
 /**
