@@ -8,6 +8,8 @@ describe('parseBenchArguments', () => {
       concurrency: 16,
       json: false,
       gateway: false,
+      pipeline: false,
+      rates: [10, 20, 30, 50],
     });
   });
 
@@ -18,7 +20,50 @@ describe('parseBenchArguments', () => {
       concurrency: 8,
       json: true,
       gateway: false,
+      pipeline: false,
+      rates: [10, 20, 30, 50],
     });
+  });
+
+  it('runs the pipeline at 10, 20, 30 and 50 tickets/s by default', () => {
+    expect(parseBenchArguments(['--pipeline', '--duration', '10'])).toMatchObject({
+      kind: 'run',
+      durationSeconds: 10,
+      pipeline: true,
+      gateway: false,
+      rates: [10, 20, 30, 50],
+    });
+  });
+
+  it('takes the pipeline rates as a list, ascending and without repeats', () => {
+    expect(parseBenchArguments(['--pipeline', '--rates', '50,10, 20,10'])).toMatchObject({
+      pipeline: true,
+      rates: [10, 20, 50],
+    });
+    expect(parseBenchArguments(['--pipeline', '--rates=5'])).toMatchObject({ rates: [5] });
+  });
+
+  it.each([
+    [['--pipeline', '--rates', '10,,20']],
+    [['--pipeline', '--rates', '0']],
+    [['--pipeline', '--rates', '2.5']],
+    [['--pipeline', '--rates', '1001']],
+    [['--pipeline', '--rates', 'fast']],
+  ])('rejects the rates of %j', (argv) => {
+    expect(() => parseBenchArguments(argv)).toThrow(
+      new BenchUsageError(
+        `--rates must be whole numbers from 1 to 1000 separated by commas, got "${argv[2]}"`,
+      ),
+    );
+  });
+
+  it('refuses --rates without --pipeline, and --pipeline with --gateway', () => {
+    expect(() => parseBenchArguments(['--rates', '10'])).toThrow(
+      new BenchUsageError('--rates applies to --pipeline only'),
+    );
+    expect(() => parseBenchArguments(['--pipeline', '--gateway'])).toThrow(
+      new BenchUsageError('--gateway and --pipeline are two different runs: pick one'),
+    );
   });
 
   it('asks for help with --help or -h', () => {

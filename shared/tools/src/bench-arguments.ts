@@ -8,10 +8,17 @@ export type BenchCommand =
       concurrency: number;
       json: boolean;
       gateway: boolean;
+      pipeline: boolean;
+      /** Tickets per second of the pipeline's open-loop phases, ascending. */
+      rates: number[];
     }
   | { kind: 'help' };
 
+const DEFAULT_RATES: readonly number[] = [10, 20, 30, 50];
+const MAX_RATE = 1000;
+
 export const BENCH_USAGE = `Usage: npm run bench -- [--duration <seconds>] [--concurrency <clients>] [--json]
+       npm run bench -- --pipeline [--rates <tickets/s>,…] [--duration <seconds>] [--json]
 
 Starts the whole platform (every subgraph and the gateway, as separate processes) against a
 fresh database and RabbitMQ vhost on free ports, with an SMTP server of its own that counts
@@ -31,6 +38,13 @@ the emails, then measures through the gateway:
   --gateway                instead: the gateway beside a stock @apollo/gateway, alternating
                            rounds of me { id email }, the read above and createTicket, and
                            me { id email } sent to the user subgraph directly
+  --pipeline               instead: the event pipeline (outbox relay, RabbitMQ, audit and
+                           notification consumers, SMTP): lag from commit to each stage at
+                           fixed open-loop createTicket rates (--duration seconds each), the
+                           consumers' drain rates from a backlog, and the relay's drain rate
+                           beside a plain publisher-confirm loop
+  --rates <list>           the pipeline's rates in tickets/s, comma-separated (1-1000 each,
+                           default ${DEFAULT_RATES.join(',')})
 
 Reads DATABASE_URL and RABBITMQ_URL (defaults: the local PostgreSQL and RabbitMQ); the
 database and vhost it creates there are removed at the end.`;
@@ -51,6 +65,21 @@ function wholeNumber(name: string, value: string | undefined, fallback: number, 
   return number;
 }
 
+/** Distinct rates, ascending: "the highest rate sustained" reads them in order. */
+function rateList(value: string | undefined): number[] {
+  if (value === undefined) return [...DEFAULT_RATES];
+  const rates = value.split(',').map((part) => {
+    const rate = Number(part.trim());
+    if (part.trim() === '' || !Number.isInteger(rate) || rate < 1 || rate > MAX_RATE) {
+      throw new BenchUsageError(
+        `--rates must be whole numbers from 1 to ${MAX_RATE} separated by commas, got "${value}"`,
+      );
+    }
+    return rate;
+  });
+  return [...new Set(rates)].sort((a, b) => a - b);
+}
+
 /** Parses the arguments after `npm run bench --`; throws BenchUsageError with a readable reason. */
 export function parseBenchArguments(argv: readonly string[]): BenchCommand {
   let parsed;
@@ -62,6 +91,8 @@ export function parseBenchArguments(argv: readonly string[]): BenchCommand {
         concurrency: { type: 'string' },
         json: { type: 'boolean', default: false },
         gateway: { type: 'boolean', default: false },
+        pipeline: { type: 'boolean', default: false },
+        rates: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -72,6 +103,12 @@ export function parseBenchArguments(argv: readonly string[]): BenchCommand {
   }
   const { values } = parsed;
   if (values.help) return { kind: 'help' };
+  if (values.gateway && values.pipeline) {
+    throw new BenchUsageError('--gateway and --pipeline are two different runs: pick one');
+  }
+  if (values.rates !== undefined && !values.pipeline) {
+    throw new BenchUsageError('--rates applies to --pipeline only');
+  }
   return {
     kind: 'run',
     durationSeconds: wholeNumber(
@@ -88,5 +125,7 @@ export function parseBenchArguments(argv: readonly string[]): BenchCommand {
     ),
     json: values.json,
     gateway: values.gateway,
+    pipeline: values.pipeline,
+    rates: rateList(values.rates),
   };
 }

@@ -10,6 +10,8 @@ import {
 import { MailSink } from './bench-mail';
 import { BenchReport, machineFacts, renderReport } from './bench-report';
 import { runGatewayBenchmark } from './bench-gateway-run';
+import { runPipelineBenchmark } from './bench-pipeline';
+import { renderPipelineReport } from './bench-pipeline-report';
 import { BenchScenario } from './bench-scenario';
 import { loadToolsConfig } from './config';
 import { Interrupted, ToolRun, runWithCleanup, unlessAborted } from './tool-run';
@@ -74,6 +76,29 @@ async function benchmark(
   if (vhost.caveat) {
     say(vhost.caveat);
     notes.push(vhost.caveat);
+  }
+
+  if (command.pipeline) {
+    if (vhost.caveat)
+      throw new Error(`the pipeline benchmark needs a vhost of its own: ${vhost.caveat}`);
+    const report = await runPipelineBenchmark({
+      databaseUrl: database.url,
+      rabbitmqUrl: vhost.url,
+      vhost: name,
+      settings: {
+        ...runSecrets(),
+        ...runRateLimits(),
+        NODE_ENV,
+        LOG_LEVEL,
+        ACCESS_TOKEN_TTL_SECONDS: '3600',
+      },
+      durationSeconds: command.durationSeconds,
+      rates: command.rates,
+      notes,
+      run: { signal, fail, cleanups },
+      say,
+    });
+    return command.json ? JSON.stringify(report, null, 2) : renderPipelineReport(report);
   }
 
   // A public and a management port per process, one for the stock gateway, one for SMTP.
