@@ -1,4 +1,4 @@
-import { HeaderMap } from '@apollo/server';
+import { ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { withoutSuggestions } from '@servicedesk/platform/standalone';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
@@ -47,6 +47,27 @@ export const DEADLINE_PASSED_ANSWER = {
       extensions: { code: 'SERVICE_UNAVAILABLE' },
     },
   ],
+};
+
+/**
+ * A document in which the request names no operation (an unknown `operationName`, or several
+ * operations and no name) is the client's mistake: answered 400 BAD_REQUEST before anything
+ * runs. Left to Apollo, the gateway's executor is handed no operation and fails with a 500.
+ */
+export const unresolvedOperationPlugin: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation, request }) {
+        if (operation) return;
+        const message = request.operationName
+          ? `Unknown operation named "${request.operationName}".`
+          : 'Must provide operation name if query contains multiple operations.';
+        throw new GraphQLError(message, {
+          extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+        });
+      },
+    };
+  },
 };
 
 /** Extensions that can carry internals (stack frames, subgraph URLs and raw bodies). */

@@ -23,7 +23,12 @@ import { createAuthenticator } from './authentication';
 import { GatewayConfig } from './config';
 import { assignCorrelationId, correlationIdOfResponse, withRequestContext } from './correlation-id';
 import { deadlineGuard, requestDeadlineOf } from './deadline-guard';
-import { answerNotFound, createErrorFormatter, httpErrorHandler } from './errors';
+import {
+  answerNotFound,
+  createErrorFormatter,
+  httpErrorHandler,
+  unresolvedOperationPlugin,
+} from './errors';
 import { GatewayBreakers } from './breakers';
 import { createGatewayMetrics } from './metrics';
 import { gatewayReadiness } from './probes';
@@ -180,6 +185,7 @@ export async function createGateway(
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      unresolvedOperationPlugin,
       rateLimitPlugin(rateLimits),
       accessLogPlugin(logger),
     ],

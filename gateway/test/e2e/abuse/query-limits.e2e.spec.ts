@@ -1,7 +1,7 @@
 import { GraphQLResponse, dataOf, errorOf, subgraphClient } from '@servicedesk/testing';
 import { Actor, aPerson, createTicket, register } from '../actors';
 import { Stack, startStack } from '../stack';
-import { subgraphGraphQLRequests } from './support';
+import { post, subgraphGraphQLRequests } from './support';
 
 /**
  * A refusal is decided while parsing and validating: tens of milliseconds end to end on a busy
@@ -106,6 +106,24 @@ describe('query limits and error hygiene through the production stack', () => {
 
     expect(response.status).toBe(400);
     expect(limitsNamedBy(response)).toEqual(['sensitiveMutations']);
+    expect(await subgraphGraphQLRequests(stack)).toBe(subgraphCallsBefore);
+  });
+
+  it.each([
+    ['an unknown operation name', { query: 'query Mine { me { id } }', operationName: 'Theirs' }],
+    [
+      'no name for one of several operations',
+      { query: 'query A { me { id } } query B { me { id } }' },
+    ],
+  ])('answers %s 400 BAD_REQUEST, calling no subgraph', async (_case, body) => {
+    const subgraphCallsBefore = await subgraphGraphQLRequests(stack);
+
+    const answer = await post(stack.gatewayUrl, body, {
+      authorization: `Bearer ${customer.accessToken}`,
+    });
+
+    expect(answer.status).toBe(400);
+    expect(errorOf(answer).code).toBe('BAD_REQUEST');
     expect(await subgraphGraphQLRequests(stack)).toBe(subgraphCallsBefore);
   });
 
