@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EventEnvelope } from '@servicedesk/contracts';
-import { DEFAULT_RELAY_OPTIONS, buildEnvelope } from '@servicedesk/messaging';
+import { DEFAULT_RELAY_OPTIONS } from '@servicedesk/messaging';
 import { Actor, GatewayClient } from './bench-client';
 import { runOpenLoop } from './bench-pipeline-load';
 import { ConfirmedPublisher, EventTap, busyQueues } from './bench-pipeline-broker';
+import { TICKET_CREATED, TICKET_SERVICE, ticketCreatedEnvelopes } from './bench-pipeline-envelopes';
 import { PipelineDatabase } from './bench-pipeline-database';
 import { PipelineMailSink } from './bench-pipeline-mail';
 import {
@@ -14,10 +14,15 @@ import {
   RateFigures,
   RelayFigures,
   Stage,
-  StageFigures,
 } from './bench-pipeline-report';
 import { PipelineStack, consumersOf } from './bench-pipeline-stack';
-import { PhaseWindow, StageSample, drainRate, stageLag } from './bench-pipeline-stats';
+import {
+  PhaseWindow,
+  StageFigures,
+  StageSample,
+  drainRate,
+  stageFigures,
+} from './bench-pipeline-stats';
 import { perSecond, summarizeLatencies } from './bench-stats';
 
 /**
@@ -29,9 +34,9 @@ import { perSecond, summarizeLatencies } from './bench-stats';
 
 /** Requests a rate phase keeps in flight at most; later ones are shed, not queued. */
 export const MAX_IN_FLIGHT = 500;
-const EVENT = 'ticket.created';
+const EVENT = TICKET_CREATED;
 /** The service whose outbox the relay comparison fills: the one that emits EVENT. */
-const RELAY_SERVICE = 'ticket';
+const RELAY_SERVICE = TICKET_SERVICE;
 const SETTLE_TIMEOUT_MS = 120_000;
 const POLL_MS = 100;
 /** Fine enough to time a relay draining thousands of rows a second, and cheap (a partial index). */
@@ -79,8 +84,11 @@ export class PipelinePhases {
     }
   }
 
-  /** Waits until no outbox holds a row and no queue a message: the next phase starts from rest. */
-  async settle(): Promise<void> {
+  /**
+   * Waits until no outbox holds a row and no queue a message, so the next measurement starts
+   * from rest; returns what was still busy if that did not happen in time, else null.
+   */
+  async settle(): Promise<string | null> {
     const { db, vhost } = this.options;
     let busy: string[] = [];
     const quiet = await this.until(
@@ -92,11 +100,7 @@ export class PipelinePhases {
       SETTLE_TIMEOUT_MS,
       500,
     );
-    if (!quiet) {
-      throw new Error(
-        `the platform was still busy after ${SETTLE_TIMEOUT_MS / 1000} s (${busy.join(', ')})`,
-      );
-    }
+    return quiet ? null : `still busy after ${SETTLE_TIMEOUT_MS / 1000} s (${busy.join(', ')})`;
   }
 
   /** When each stage had each of `eventIds`, as far as they got. */
@@ -202,34 +206,6 @@ export class PipelinePhases {
     }
   }
 
-  /** `count` valid ticket.created envelopes of the customers' tickets, as the ticket service writes them. */
-  private envelopes(count: number, tag: string): EventEnvelope[] {
-    const { customers } = this.options;
-    const now = Date.now();
-    return Array.from({ length: count }, (_, index) => {
-      const requester = customers[index % customers.length];
-      const ticketId = randomUUID();
-      return buildEnvelope(
-        {
-          type: EVENT,
-          aggregateId: ticketId,
-          actor: { id: requester.id, role: 'CUSTOMER' },
-          payload: {
-            ticketId,
-            requesterId: requester.id,
-            title: `Backlog ${tag} #${index + 1}`,
-            priority: 'NORMAL',
-            status: 'OPEN',
-            tags: ['bench'],
-            firstResponseDueAt: new Date(now + 4 * 3_600_000).toISOString(),
-            resolutionDueAt: new Date(now + 24 * 3_600_000).toISOString(),
-          },
-        },
-        { source: RELAY_SERVICE, context: undefined },
-      );
-    });
-  }
-
   /**
    * Stops every consumer of ticket.created, publishes `count` of them straight to the events
    * exchange with confirms, starts the consumers again and times each stage through the backlog.
@@ -238,7 +214,7 @@ export class PipelinePhases {
     const { stack, rabbitmqUrl, say } = this.options;
     const consumers = consumersOf(EVENT);
     await stack.stop(consumers);
-    const envelopes = this.envelopes(count, randomUUID().slice(0, 8));
+    const envelopes = ticketCreatedEnvelopes(this.options.customers, count);
     const publisher = await ConfirmedPublisher.open(rabbitmqUrl);
     try {
       const published = await publisher.publish(envelopes, DEFAULT_RELAY_OPTIONS.batchSize);
@@ -282,7 +258,7 @@ export class PipelinePhases {
     const publisher = await ConfirmedPublisher.open(rabbitmqUrl);
     try {
       const sink = await publisher.bindQueue(EVENT);
-      const envelopes = this.envelopes(count, randomUUID().slice(0, 8));
+      const envelopes = ticketCreatedEnvelopes(this.options.customers, count);
       const ids = envelopes.map((envelope) => envelope.id);
       await db.insertOutboxRows(RELAY_SERVICE, envelopes);
       say(`${count} rows wait in the ${RELAY_SERVICE} outbox; starting ${RELAY_SERVICE}`);
@@ -325,23 +301,4 @@ export class PipelinePhases {
       await publisher.close();
     }
   }
-}
-
-/** A stage's figures; events that never reached it within `timeoutMs` count as growing lag. */
-function stageFigures(
-  samples: StageSample[],
-  expected: number,
-  window: PhaseWindow,
-  timeoutMs: number,
-): StageFigures {
-  const lag = stageLag(samples, window);
-  if (samples.length >= expected) return { ...lag, reached: samples.length, expected };
-  const missing = `${expected - samples.length} never arrived within ${timeoutMs / 1000} s`;
-  return {
-    ...lag,
-    reached: samples.length,
-    expected,
-    growing: true,
-    why: lag.why ? `${lag.why}; ${missing}` : missing,
-  };
 }

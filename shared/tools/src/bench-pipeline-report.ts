@@ -1,4 +1,4 @@
-import { DrainRate, StageLag } from './bench-pipeline-stats';
+import { DrainRate, StageFigures } from './bench-pipeline-stats';
 import { LatencySummary } from './bench-stats';
 import { BenchReport } from './bench-report';
 import { Cell, clip, renderTable } from './ops-output';
@@ -39,12 +39,6 @@ const P99_TARGETS: Partial<Record<Stage, number>> = {
 
 /** The machine's load average as `uptime` prints it (1, 5, 15 minutes). */
 export type LoadAverage = [number, number, number];
-
-export interface StageFigures extends StageLag {
-  /** Events that reached the stage, of those expected. */
-  reached: number;
-  expected: number;
-}
 
 export interface RateFigures {
   rate: number;

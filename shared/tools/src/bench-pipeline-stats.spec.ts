@@ -1,4 +1,10 @@
-import { drainRate, highestSustainedRate, stageLag, StageSample } from './bench-pipeline-stats';
+import {
+  drainRate,
+  highestSustainedRate,
+  stageFigures,
+  stageLag,
+  StageSample,
+} from './bench-pipeline-stats';
 
 /** A phase of 9 s from t = 0 whose last answer came at 9 s. */
 const PHASE = { startedAt: 0, durationMs: 9000, lastAnswerAt: 9000 };
@@ -77,6 +83,36 @@ describe('stageLag', () => {
     expect(lag.lagMs).toEqual({ count: 0, p50: null, p95: null, p99: null, max: null });
     expect(lag.drainMs).toBe(0);
     expect(lag.growing).toBe(false);
+  });
+});
+
+describe('stageFigures', () => {
+  it('counts the events that reached the stage', () => {
+    const figures = stageFigures(
+      samples(() => 40),
+      9,
+      PHASE,
+      60_000,
+    );
+    expect(figures).toMatchObject({ reached: 9, expected: 9, growing: false, why: null });
+  });
+
+  it('calls a stage that some events never reached growing, and says how many', () => {
+    const figures = stageFigures(
+      samples(() => 40),
+      12,
+      PHASE,
+      60_000,
+    );
+    expect(figures).toMatchObject({ reached: 9, expected: 12, growing: true });
+    expect(figures.why).toBe('3 never arrived within 60 s');
+  });
+
+  it('gives both reasons when the lag grew as well', () => {
+    const figures = stageFigures([{ occurredAt: 8000, reachedAt: 20_000 }], 2, PHASE, 60_000);
+    expect(figures.why).toBe(
+      'backlog drained 11.0 s after the last answer; 1 never arrived within 60 s',
+    );
   });
 });
 

@@ -87,6 +87,34 @@ export function stageLag(samples: readonly StageSample[], phase: PhaseWindow): S
   };
 }
 
+export interface StageFigures extends StageLag {
+  /** Events that reached the stage, of those expected. */
+  reached: number;
+  expected: number;
+}
+
+/**
+ * `stageLag`, and how many of the `expected` events reached the stage: one that never arrived
+ * (within `timeoutMs`) is lag that grew without bound.
+ */
+export function stageFigures(
+  samples: readonly StageSample[],
+  expected: number,
+  phase: PhaseWindow,
+  timeoutMs: number,
+): StageFigures {
+  const lag = stageLag(samples, phase);
+  if (samples.length >= expected) return { ...lag, reached: samples.length, expected };
+  const missing = `${expected - samples.length} never arrived within ${timeoutMs / 1000} s`;
+  return {
+    ...lag,
+    reached: samples.length,
+    expected,
+    growing: true,
+    why: lag.why ? `${lag.why}; ${missing}` : missing,
+  };
+}
+
 /**
  * The highest of the rates at which no stage grew; null when every rate grew. A rate that
  * kept up above one that did not still counts: each phase starts from a drained pipeline.

@@ -122,7 +122,11 @@ export async function runPipelineBenchmark(
     }
     await sleep(100, undefined, { signal });
   }
-  await phases.settle();
+  const settle = async (before: string) => {
+    const busy = await phases.settle();
+    if (busy) options.notes.push(`before ${before}, the platform was ${busy}`);
+  };
+  await settle('the first rate');
 
   const rates: RateFigures[] = [];
   for (const rate of options.rates) {
@@ -135,12 +139,12 @@ export async function runPipelineBenchmark(
       );
       break;
     }
-    await phases.settle();
+    await settle('the next rate');
   }
 
   say(`backlog: ${BACKLOG} ticket.created for the stopped consumers`);
   const drain = await phases.drainBacklog(BACKLOG);
-  await phases.settle();
+  await settle('the relay comparison');
   say(`relay: ${BACKLOG} outbox rows, then a plain confirm loop`);
   const relay = await phases.relayVersusRaw(BACKLOG);
 
