@@ -106,6 +106,7 @@ export class BatchConsumption {
   ): Promise<void> {
     const { queue } = subscription;
     const handler = subscription.handler as BatchEventHandler;
+    this.deps.metrics.batchSize.observe({ queue }, valid.length);
     const started = performance.now();
     let outcomes: Array<'processed' | 'duplicate'>;
     try {

@@ -51,6 +51,8 @@ export class KeptUnacknowledged extends Error {
 
 /** The channel that moves failed messages to delay queues and DLQs (golevelup's default). */
 const MOVES_CHANNEL = 'moves';
+/** Heartbeats every 30 s: a peer that stopped answering is given up after a minute. */
+const HEARTBEAT_SECONDS = 30;
 /** Closing a connection whose peer stopped answering is not waited for longer than this. */
 const CLOSE_TIMEOUT_MS = 2000;
 
@@ -117,6 +119,10 @@ export class ConsumerConnection {
       },
       connectionManagerOptions: {
         reconnectTimeInSeconds: options.reconnect.baseMs / 1000,
+        // The manager's 5 s would drop the connection (and redeliver every unacked message)
+        // whenever the event loop stalls for ten seconds; a cut network is noticed by the
+        // socket first anyway.
+        heartbeatIntervalInSeconds: HEARTBEAT_SECONDS,
         connectionOptions: { clientProperties: { connection_name: options.name } },
       },
       logger: libraryLogger(options.logger),

@@ -149,17 +149,18 @@ export class EventConsumer implements MessageSettlement {
     this.stopping = true;
     await this.connection.stopConsuming();
     const deadline = Date.now() + this.deps.options.drainTimeoutMs;
+    const batchWaitMs = this.deps.subscriptions.some((s) => this.batched(s))
+      ? this.deps.options.batchWaitMs
+      : 0;
     // A batch still filling when the consumers were cancelled is handed over within the batch
     // wait; it is in flight from then on, so the drain looks again until nothing is left.
     while (Date.now() < deadline) {
       if (this.inFlight.size === 0) {
-        await delay(Math.min(this.deps.options.batchWaitMs + 5, deadline - Date.now()));
+        if (batchWaitMs === 0) break;
+        await settledWithin([], Math.min(batchWaitMs + 5, deadline - Date.now()));
         if (this.inFlight.size === 0) break;
       }
-      await Promise.race([
-        Promise.allSettled([...this.inFlight]),
-        delay(Math.max(deadline - Date.now(), 0)),
-      ]);
+      await settledWithin([...this.inFlight], deadline - Date.now());
     }
     if (this.inFlight.size > 0) {
       this.deps.logger.warn(
@@ -446,6 +447,12 @@ export class EventConsumer implements MessageSettlement {
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits for `work` to settle, or `ms` at most (the timer does not outlive the wait). */
+async function settledWithin(work: readonly Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(ms, 0));
+  });
+  await Promise.race([work.length > 0 ? Promise.allSettled(work) : timeout, timeout]);
+  clearTimeout(timer);
 }

@@ -55,6 +55,7 @@ export class MessagingMetrics {
   readonly published: Counter<'type'>;
   readonly consumed: Counter<'queue' | 'outcome'>;
   readonly handlerDuration: Histogram<'queue'>;
+  readonly batchSize: Histogram<'queue'>;
   readonly outboxPending: Gauge;
   readonly outboxOldestPendingAge: Gauge;
   readonly outboxFailed: Gauge;
@@ -112,6 +113,18 @@ export class MessagingMetrics {
           help: 'Time to handle one message, inbox and commit included',
           labelNames: ['queue'],
           buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+          registers,
+        }),
+    );
+    this.batchSize = singleMetric(
+      registry,
+      'messaging_consumer_batch_size',
+      () =>
+        new Histogram({
+          name: 'messaging_consumer_batch_size',
+          help: 'Messages handed to a batch handler at once (batch consumers only)',
+          labelNames: ['queue'],
+          buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
           registers,
         }),
     );

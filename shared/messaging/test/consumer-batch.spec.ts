@@ -153,6 +153,15 @@ describe('consumer: batches', () => {
     expect(
       await counterValue(metrics, 'messaging_consumed_total', { queue, outcome: 'processed' }),
     ).toBe(events.length);
+    const batchSizes = await metrics.registry
+      .getSingleMetric('messaging_consumer_batch_size')!
+      .get();
+    const observed = (suffix: string) =>
+      batchSizes.values.find(
+        (value) => value.metricName === `messaging_consumer_batch_size_${suffix}`,
+      )?.value;
+    expect(observed('count')).toBe(handler.batches.length);
+    expect(observed('sum')).toBe(events.length);
     // Whatever was not acked would be back in the queue once its consumer is gone.
     await consumer.stop();
     expect(await queueDepth(queue)).toBe(0);
@@ -285,7 +294,9 @@ describe('consumer: batches', () => {
       { description: 'the redelivered batch counted as inbox duplicates' },
     );
     expect(await effects(queue)).toEqual(events.map((event) => event.id));
-    expect(consumer.detachedQueues()).toEqual([]);
+    await waitFor(() => consumer.detachedQueues().length === 0, {
+      description: 'the consumer to be re-attached',
+    });
     await consumer.stop();
     expect(await queueDepth(queue)).toBe(0);
   });
