@@ -137,7 +137,7 @@ function rateRows(phase: RateFigures): Cell[][] {
       ms(figures.lagMs.max),
       `${ms(figures.firstThirdP50) ?? '-'} → ${ms(figures.lastThirdP50) ?? '-'}`,
       `${(figures.drainMs / 1000).toFixed(1)} s`,
-      figures.growing ? `GROWING: ${figures.why}` : 'steady',
+      figures.growing ? `GROWING (${figures.signs.join(', ')})` : 'steady',
       target === undefined ? null : `p99 ≤ ${target}, steady`,
       target === undefined
         ? null
@@ -225,7 +225,8 @@ export function renderPipelineReport(report: PipelineReport): string {
       ],
       report.rates.flatMap(rateRows),
     ),
-    '',
+    "GROWING (thirds): the last third's median lag is over twice the first's + 50 ms; (drain): the " +
+      'stage was still draining 5 s after the last answer; (missing): some events never reached it',
     ...report.rates.map((phase) => `load average during ${phase.rate}/s: ${load(phase.load)}`),
     `highest rate sustained without growing lag: ${report.highestSustainedRate === null ? 'none' : `${report.highestSustainedRate} tickets/s`}` +
       ` (target: ${PIPELINE_TARGETS.rate}/s steady: ${atTarget ? yesNo(!atTarget.grew) : 'not measured'})`,

@@ -41,6 +41,7 @@ describe('stageLag', () => {
       PHASE,
     );
     expect(lag.growing).toBe(false);
+    expect(lag.signs).toEqual([]);
     expect(lag.why).toBeNull();
   });
 
@@ -56,6 +57,7 @@ describe('stageLag', () => {
       PHASE,
     );
     expect(past.growing).toBe(true);
+    expect(past.signs).toEqual(['thirds']);
     expect(past.why).toBe('median lag 20 ms in the first third, 91 ms in the last');
   });
 
@@ -65,6 +67,7 @@ describe('stageLag', () => {
     expect(within.growing).toBe(false);
     const late = stageLag([{ occurredAt: 8000, reachedAt: 14_001 }], PHASE);
     expect(late.growing).toBe(true);
+    expect(late.signs).toEqual(['drain']);
     expect(late.why).toBe('backlog drained 5.0 s after the last answer');
   });
 
@@ -104,7 +107,7 @@ describe('stageFigures', () => {
       PHASE,
       60_000,
     );
-    expect(figures).toMatchObject({ reached: 9, expected: 12, growing: true });
+    expect(figures).toMatchObject({ reached: 9, expected: 12, growing: true, signs: ['missing'] });
     expect(figures.why).toBe('3 never arrived within 60 s');
   });
 

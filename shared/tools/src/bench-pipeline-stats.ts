@@ -25,6 +25,8 @@ export interface StageLag {
   /** From the phase's last answer until the stage had its last event; 0 when it was already there. */
   drainMs: number;
   growing: boolean;
+  /** Which rules found it growing, for a table: `thirds`, `drain`, `missing`. */
+  signs: string[];
   /** Why `growing`, in words; null when it did not grow. */
   why: string | null;
 }
@@ -65,16 +67,19 @@ export function stageLag(samples: readonly StageSample[], phase: PhaseWindow): S
   const drainMs = Math.max(0, lastReachedAt - phase.lastAnswerAt);
 
   const reasons: string[] = [];
+  const signs: string[] = [];
   if (
     firstThirdP50 !== null &&
     lastThirdP50 !== null &&
     lastThirdP50 > 2 * firstThirdP50 + GROWTH_MARGIN_MS
   ) {
+    signs.push('thirds');
     reasons.push(
       `median lag ${firstThirdP50.toFixed(0)} ms in the first third, ${lastThirdP50.toFixed(0)} ms in the last`,
     );
   }
   if (drainMs > DRAIN_ALLOWANCE_MS) {
+    signs.push('drain');
     reasons.push(`backlog drained ${(drainMs / 1000).toFixed(1)} s after the last answer`);
   }
   return {
@@ -83,6 +88,7 @@ export function stageLag(samples: readonly StageSample[], phase: PhaseWindow): S
     lastThirdP50,
     drainMs,
     growing: reasons.length > 0,
+    signs,
     why: reasons.length > 0 ? reasons.join('; ') : null,
   };
 }
@@ -111,6 +117,7 @@ export function stageFigures(
     reached: samples.length,
     expected,
     growing: true,
+    signs: [...lag.signs, 'missing'],
     why: lag.why ? `${lag.why}; ${missing}` : missing,
   };
 }
