@@ -1,5 +1,5 @@
 import { Logger, createLogger } from './logger';
-import { reasonOf } from './startup-dependencies';
+import { reasonOf } from './error-reason';
 import { stopTracing } from './tracing';
 
 /**

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
+import { reasonOf } from './error-reason';
 import type { Logger } from './logger';
 
 /**
@@ -34,13 +35,7 @@ const MAX_RETRY_DELAY_MS = 2000;
 const MAX_PROBE_TIMEOUT_MS = 5000;
 const MIN_PROBE_TIMEOUT_MS = 1000;
 
-/** An error's own words; a failed connection to several addresses explains itself in its parts. */
-export function reasonOf(error: unknown): string {
-  if (error instanceof AggregateError && !error.message) {
-    return error.errors.map(reasonOf).join('; ');
-  }
-  return error instanceof Error ? error.message : String(error);
-}
+export { reasonOf };
 
 const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
 
