@@ -9,7 +9,7 @@ import type { Actor } from './bench-client';
  * contract, opened by customers the services know so each one notifies somebody.
  */
 
-export const TICKET_CREATED = 'ticket.created';
+export const TICKET_CREATED = 'ticket.created' as const;
 /** The service that emits ticket.created, whose outbox the relay comparison fills. */
 export const TICKET_SERVICE = 'ticket';
 
@@ -19,7 +19,7 @@ const HOUR_MS = 3_600_000;
 export function ticketCreatedEnvelopes(
   requesters: readonly Pick<Actor, 'id'>[],
   count: number,
-): EventEnvelope[] {
+): EventEnvelope<typeof TICKET_CREATED>[] {
   const tag = randomUUID().slice(0, 8);
   const now = Date.now();
   return Array.from({ length: count }, (_, index) => {
