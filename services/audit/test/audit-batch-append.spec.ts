@@ -173,12 +173,14 @@ describe('audit log: appending a batch of events in one transaction', () => {
     expect((await verifyWholeLog()).ok).toBe(true);
   });
 
-  it('uses the same few statements for a batch of 1 and of 200, with or without personal data', async () => {
+  it('uses the same few statements for a batch of 1 and of 200, with or without personal data and erasures', async () => {
     async function statementsOf(events: EventEnvelope[]): Promise<number> {
       return unitOfWork.run(async (tx) => {
-        const query = jest.spyOn(tx.manager, 'query');
+        const runner = tx.manager.queryRunner;
+        if (!runner) throw new Error('a transaction has its query runner');
+        const query = jest.spyOn(runner, 'query');
         try {
-          await recorder.appendBatch(events, tx.manager);
+          await handler.handleBatch(events, tx);
           return query.mock.calls.length;
         } finally {
           query.mockRestore();
@@ -188,13 +190,17 @@ describe('audit log: appending a batch of events in one transaction', () => {
     const comments = (count: number) =>
       Array.from({ length: count }, () => anEvent('ticket.commented'));
     const registrations = (count: number) => Array.from({ length: count }, () => registration());
+    const erasures = (count: number) => Array.from({ length: count }, () => anEvent('user.erased'));
 
     // The lock, the head (with the events already recorded), one INSERT of the entries.
     expect(await statementsOf(comments(1))).toBe(3);
     expect(await statementsOf(comments(200))).toBe(3);
-    // Plus one lookup of keys and tombstones, and one INSERT of the keys missing.
-    expect(await statementsOf(registrations(1))).toBe(5);
-    expect(await statementsOf(registrations(200))).toBe(5);
+    // Plus one statement that reads keys and tombstones and creates the keys missing.
+    expect(await statementsOf(registrations(1))).toBe(4);
+    expect(await statementsOf(registrations(200))).toBe(4);
+    // Plus one that destroys the keys of the people erased and leaves their tombstones.
+    expect(await statementsOf(erasures(1))).toBe(4);
+    expect(await statementsOf([...registrations(150), ...erasures(50)])).toBe(5);
   });
 
   it('seals the personal data of many people in one batch, each with their own key, an existing key kept', async () => {
@@ -308,6 +314,22 @@ describe('audit log: appending a batch of events in one transaction', () => {
       lateRegistration.payload.email,
     );
     expect(await keyOf(userId)).toBeNull();
+  });
+
+  it('keeps the time of the first erasure of a person erased twice in one batch, as one at a time', async () => {
+    const userId = randomUUID();
+    const erasures = ['2026-03-02T10:00:00.000Z', '2026-03-01T10:00:00.000Z'].map((occurredAt) =>
+      anEvent('user.erased', { aggregateId: userId, occurredAt }),
+    );
+
+    await handleBatch(erasures);
+
+    const { rows } = await db.query(
+      'SELECT erased_at FROM audit.erased_subjects WHERE subject_id = $1',
+      [userId],
+    );
+    expect(rows).toEqual([{ erased_at: new Date('2026-03-02T10:00:00.000Z') }]);
+    expect(await rowsOf(erasures)).toHaveLength(2);
   });
 
   it('serialises two batches from two transactions on the chain lock: the second continues the first', async () => {

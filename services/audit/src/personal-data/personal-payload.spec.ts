@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { aPayload } from '@servicedesk/testing';
+import { aPayload, anEvent } from '@servicedesk/testing';
 import { JsonObject } from '../audit-log/canonical-json';
 import { generateSubjectKey } from './field-cipher';
-import { revealPayload, sealPayload, subjectToReveal, subjectToSeal } from './personal-payload';
+import {
+  revealPayload,
+  sealPayload,
+  subjectErasedBy,
+  subjectToReveal,
+  subjectToSeal,
+} from './personal-payload';
 
 describe('personal data in stored payloads', () => {
   const userId = randomUUID();
@@ -57,5 +63,15 @@ describe('personal data in stored payloads', () => {
       personalDataErased: false,
     });
     expect(subjectToReveal('user.registered', registered)).toBeNull();
+  });
+});
+
+describe('subjectErasedBy', () => {
+  it('is the person a user.erased is about, in lower case, and nobody for any other event', () => {
+    const userId = randomUUID();
+    expect(subjectErasedBy(anEvent('user.erased', { aggregateId: userId.toUpperCase() }))).toBe(
+      userId,
+    );
+    expect(subjectErasedBy(anEvent('user.registered', { aggregateId: userId }))).toBeNull();
   });
 });

@@ -21,9 +21,10 @@ export class SubjectKeys {
   /**
    * What the recorder needs of each of `subjectIds` (by lower-case id): their key, created on
    * first need, or `erased` for a person already erased (who never gets a key again). One
-   * query reads keys and tombstones, one statement creates the missing keys, whatever the
-   * number of people. Runs in the recording transaction, under the chain lock, which every
-   * creation and erasure of a key takes: nothing can change them in between.
+   * statement, whatever the number of people: it offers a fresh key for each, stores those of
+   * people with neither a key nor a tombstone, and reads back the key kept and the tombstones.
+   * Runs in the recording transaction, under the chain lock, which every creation and erasure
+   * of a key takes: nothing can change them in between.
    */
   async forRecording(
     manager: EntityManager,
@@ -34,30 +35,29 @@ export class SubjectKeys {
     if (ids.length === 0) return states;
     const keys = manager.getRepository(SubjectKeyEntity).metadata.tablePath;
     const erased = manager.getRepository(ErasedSubjectEntity).metadata.tablePath;
+    // The outer SELECT sees the tables as they were before the INSERT of the same statement:
+    // an existing key comes from `stored`, a new one from `created`.
     const rows = (await manager.query(
-      `SELECT subject.id::text AS "subjectId", k.key, e.subject_id IS NOT NULL AS erased
-         FROM unnest($1::uuid[]) AS subject(id)
-         LEFT JOIN ${keys} k ON k.subject_id = subject.id
-         LEFT JOIN ${erased} e ON e.subject_id = subject.id`,
-      [ids],
+      `WITH offered AS (SELECT * FROM unnest($1::uuid[], $2::bytea[]) AS offered(id, key)),
+            created AS (
+              INSERT INTO ${keys} (subject_id, key, created_at)
+              SELECT offered.id, offered.key, now() FROM offered
+               WHERE NOT EXISTS (SELECT 1 FROM ${erased} e WHERE e.subject_id = offered.id)
+              ON CONFLICT (subject_id) DO NOTHING
+              RETURNING subject_id, key)
+       SELECT offered.id::text AS "subjectId", coalesce(created.key, stored.key) AS key,
+              tombstone.subject_id IS NOT NULL AS erased
+         FROM offered
+         LEFT JOIN created ON created.subject_id = offered.id
+         LEFT JOIN ${keys} stored ON stored.subject_id = offered.id
+         LEFT JOIN ${erased} tombstone ON tombstone.subject_id = offered.id`,
+      [ids, ids.map(() => generateSubjectKey())],
     )) as Array<{ subjectId: string; key: Buffer | null; erased: boolean }>;
-    const missing: string[] = [];
-    for (const row of rows) {
-      if (row.erased) states.set(row.subjectId, { erased: true });
-      else if (row.key) states.set(row.subjectId, { erased: false, key: row.key });
-      else missing.push(row.subjectId);
-    }
-    if (missing.length > 0) {
-      // The no-op update returns the stored key should one exist after all: the key a
-      // value is sealed with is always the one kept.
-      const created = (await manager.query(
-        `INSERT INTO ${keys} AS stored (subject_id, key, created_at)
-         SELECT id, key, now() FROM unnest($1::uuid[], $2::bytea[]) AS created(id, key)
-         ON CONFLICT (subject_id) DO UPDATE SET key = stored.key
-         RETURNING subject_id::text AS "subjectId", key`,
-        [missing, missing.map(() => generateSubjectKey())],
-      )) as Array<{ subjectId: string; key: Buffer }>;
-      for (const row of created) states.set(row.subjectId, { erased: false, key: row.key });
+    for (const { subjectId, key, erased: isErased } of rows) {
+      if (isErased) states.set(subjectId, { erased: true });
+      else if (key) states.set(subjectId, { erased: false, key });
+      // Only a key committed by someone not holding the chain lock gets here: try again.
+      else throw new Error(`the key of subject ${subjectId} changed while it was being created`);
     }
     return states;
   }
@@ -72,9 +72,9 @@ export class SubjectKeys {
   }
 
   /**
-   * Destroys the keys of the people erased and keeps a tombstone for each, with two
-   * statements whatever their number; a second erasure of someone changes nothing (the
-   * tombstone keeps the time of the first, as erasures one at a time would).
+   * Destroys the keys of the people erased and keeps a tombstone for each, in one statement
+   * whatever their number; a second erasure of someone changes nothing (the tombstone keeps
+   * the time of the first, as erasures one at a time would).
    */
   async shred(manager: EntityManager, erasures: readonly Erasure[]): Promise<void> {
     const first = new Map<string, Date>();
@@ -83,12 +83,10 @@ export class SubjectKeys {
     }
     if (first.size === 0) return;
     await manager.query(
-      `DELETE FROM ${manager.getRepository(SubjectKeyEntity).metadata.tablePath}
-        WHERE subject_id = ANY($1::uuid[])`,
-      [[...first.keys()]],
-    );
-    await manager.query(
-      `INSERT INTO ${manager.getRepository(ErasedSubjectEntity).metadata.tablePath} (subject_id, erased_at)
+      `WITH shredded AS (
+         DELETE FROM ${manager.getRepository(SubjectKeyEntity).metadata.tablePath}
+          WHERE subject_id = ANY($1::uuid[]))
+       INSERT INTO ${manager.getRepository(ErasedSubjectEntity).metadata.tablePath} (subject_id, erased_at)
        SELECT * FROM unnest($1::uuid[], $2::timestamptz[])
        ON CONFLICT (subject_id) DO NOTHING`,
       [[...first.keys()], [...first.values()]],
