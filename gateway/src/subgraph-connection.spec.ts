@@ -98,6 +98,20 @@ describe('SubgraphConnection', () => {
     expect(failure).toMatchObject({ name: 'TimeoutError' });
   });
 
+  it('times out a call still waiting for a socket while the pool is full of calls that hang', async () => {
+    await start(() => undefined);
+    const hanging = Array.from({ length: 4 }, () =>
+      connection.post('{}', {}, 1_000).catch((error: unknown) => error),
+    );
+    const startedAt = performance.now();
+
+    const failure = await connection.post('{}', {}, 200).catch((error: unknown) => error);
+
+    expect(failure).toMatchObject({ name: 'TimeoutError' });
+    expect(performance.now() - startedAt).toBeLessThan(900);
+    await Promise.all(hanging);
+  });
+
   it('passes on a 4xx carrying GraphQL errors as the answer, and fails on other statuses', async () => {
     const refusal = { errors: [{ message: 'bad', extensions: { code: 'BAD_USER_INPUT' } }] };
     let status = 400;

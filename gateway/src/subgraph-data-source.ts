@@ -1,4 +1,5 @@
-import { EventEmitter } from 'node:events';
+import { Agent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import {
@@ -10,7 +11,6 @@ import {
 } from '@servicedesk/platform/standalone';
 import type { Logger } from 'pino';
 import type { Counter, Histogram } from 'prom-client';
-import { Agent, fetch } from 'undici';
 import { serviceUnavailableError } from './errors';
 import type { SubgraphOutcome } from './metrics';
 import type { RequestDeadline } from './request-deadline';
@@ -86,27 +86,6 @@ class SubgraphConnectionError extends Error {
   }
 }
 
-/**
- * Ends a call at its deadline: undici takes an emitter of `abort` as well as an AbortSignal,
- * and this one costs a timer, where AbortSignal.timeout costs a signal and a tracked timer.
- */
-class CallDeadline extends EventEmitter {
-  expired = false;
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(timeoutMs: number) {
-    super();
-    this.timer = setTimeout(() => {
-      this.expired = true;
-      this.emit('abort');
-    }, timeoutMs);
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-  }
-}
-
 const isTimeout = (error: unknown) => error instanceof SubgraphTimeoutError;
 
 /**
@@ -127,10 +106,18 @@ function describeFailure(error: unknown): string {
   return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
 }
 
+/** What a call read: the status and the whole body. */
+interface RawAnswer {
+  status: number;
+  text: string;
+}
+
 /**
  * The HTTP side of one subgraph: a keep-alive connection pool with a bounded number of
  * sockets (so a slow subgraph cannot make the gateway open sockets without limit), and a
  * deadline on every call that covers waiting for a socket, connecting, waiting and reading the body.
+ * It is Node's own HTTP client: its parser is the one the server already uses, where a second
+ * HTTP stack of its own would cost the process tens of MiB.
  */
 export class SubgraphConnection {
   readonly name: string;
@@ -138,62 +125,60 @@ export class SubgraphConnection {
   /** The longest any one call may take; a request's deadline can make it shorter. */
   readonly timeoutMs: number;
   private readonly agent: Agent;
-  private readonly origin: string;
-  private readonly path: string;
+  private readonly send: typeof httpRequest;
+  private readonly target: { hostname: string; port: string; path: string };
 
   constructor(options: SubgraphConnectionOptions) {
     this.name = options.name;
     this.url = options.url;
     const url = new URL(options.url);
-    this.origin = url.origin;
-    this.path = `${url.pathname}${url.search}`;
+    const secure = url.protocol === 'https:';
+    if (!secure && url.protocol !== 'http:') {
+      throw new Error(`subgraph ${options.name}: ${options.url} is neither http:// nor https://`);
+    }
+    this.target = {
+      // `[::1]` in a URL, `::1` to connect to.
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: url.port || (secure ? '443' : '80'),
+      path: `${url.pathname}${url.search}`,
+    };
     this.timeoutMs = options.timeoutMs;
-    this.agent = new Agent({
-      connections: options.maxSockets,
-      keepAliveTimeout: options.keepAliveTimeoutMs,
+    this.send = secure ? httpsRequest : httpRequest;
+    this.agent = new (secure ? HttpsAgent : Agent)({
+      keepAlive: true,
+      maxSockets: options.maxSockets,
+      // How long a socket may sit idle in the pool before it is closed.
+      timeout: options.keepAliveTimeoutMs,
+      scheduling: 'lifo',
     });
   }
 
   /**
-   * POSTs one GraphQL request and reads its JSON answer, all within `timeoutMs`: through the
-   * pool's own request API (no web streams) and one timer, not an AbortSignal per call.
+   * POSTs one GraphQL request and reads its JSON answer, all within `timeoutMs`, with one
+   * timer and no AbortSignal per call.
    */
   async post(
     body: string,
     headers: Record<string, string>,
     timeoutMs: number,
   ): Promise<SubgraphResponse> {
-    const deadline = new CallDeadline(timeoutMs);
-    try {
-      const response = await this.agent
-        .request({
-          origin: this.origin,
-          path: this.path,
-          method: 'POST',
-          headers,
-          body,
-          signal: deadline,
-        })
-        .catch((error: unknown) => {
-          throw new SubgraphConnectionError(error);
-        });
-      // Read to the end in every case, so that the keep-alive socket can serve the next call.
-      const text = await response.body.text();
-      if (response.statusCode < 200 || response.statusCode >= 300) {
-        const refusal = clientErrorAnswer(response.statusCode, text);
-        if (refusal) return refusal;
-        throw new SubgraphHttpError(response.statusCode);
-      }
-      const answer: unknown = JSON.parse(text);
-      if (typeof answer !== 'object' || answer === null) {
-        throw new Error('the subgraph answered something other than a JSON object');
-      }
-      return answer as SubgraphResponse;
-    } catch (error) {
-      throw deadline.expired ? new SubgraphTimeoutError(timeoutMs) : error;
-    } finally {
-      deadline.clear();
+    const { status, text } = await this.exchange(
+      'POST',
+      this.target.path,
+      { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      body,
+      timeoutMs,
+    );
+    if (status < 200 || status >= 300) {
+      const refusal = clientErrorAnswer(status, text);
+      if (refusal) return refusal;
+      throw new SubgraphHttpError(status);
     }
+    const answer: unknown = JSON.parse(text);
+    if (typeof answer !== 'object' || answer === null) {
+      throw new Error('the subgraph answered something other than a JSON object');
+    }
+    return answer as SubgraphResponse;
   }
 
   /**
@@ -203,19 +188,75 @@ export class SubgraphConnection {
    */
   async isReady(): Promise<boolean> {
     try {
-      const response = await fetch(new URL('/health/ready', this.url), {
-        dispatcher: this.agent,
-        signal: AbortSignal.timeout(Math.min(this.timeoutMs, 2_000)),
-      });
-      await response.body?.cancel();
-      return response.status < 500;
+      const { status } = await this.exchange(
+        'GET',
+        '/health/ready',
+        {},
+        undefined,
+        Math.min(this.timeoutMs, 2_000),
+      );
+      return status < 500;
     } catch {
       return false;
     }
   }
 
   close(): Promise<void> {
-    return this.agent.close();
+    this.agent.destroy();
+    return Promise.resolve();
+  }
+
+  /**
+   * One request and its whole answer. Fails with SubgraphConnectionError when no answer came
+   * (refused, reset before the status line), with SubgraphTimeoutError when the time ran out
+   * at any point, and with the raw error when an answer broke off.
+   */
+  private exchange(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    timeoutMs: number,
+  ): Promise<RawAnswer> {
+    return new Promise((resolve, reject) => {
+      let answered = false;
+      let expired = false;
+      const fail = (error: unknown) => {
+        clearTimeout(timer);
+        reject(
+          expired
+            ? new SubgraphTimeoutError(timeoutMs)
+            : answered
+              ? error
+              : new SubgraphConnectionError(error),
+        );
+      };
+      const request = this.send(
+        { ...this.target, method, path, headers, agent: this.agent },
+        (response) => {
+          answered = true;
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          // Read to the end in every case, so that the keep-alive socket can serve the next call.
+          response.on('end', () => {
+            clearTimeout(timer);
+            resolve({
+              status: response.statusCode ?? 0,
+              text: Buffer.concat(chunks).toString('utf8'),
+            });
+          });
+          response.on('error', fail);
+        },
+      );
+      // Rejects at once, even while the request still waits for a free socket of the pool.
+      const timer = setTimeout(() => {
+        expired = true;
+        request.destroy();
+        fail(undefined);
+      }, timeoutMs);
+      request.on('error', fail);
+      request.end(body);
+    });
   }
 }
 

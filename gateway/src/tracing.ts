@@ -1,5 +1,5 @@
 import { startTracing } from '@servicedesk/platform/tracing';
 
-// Imported first by main.ts: the instrumentations must be in place before express, http and
-// undici are loaded by the rest of the gateway.
+// Imported first by main.ts: the instrumentations must be in place before express and http
+// are loaded by the rest of the gateway.
 startTracing('gateway');
