@@ -1,4 +1,13 @@
-import { createLogger } from '@servicedesk/platform';
+import { SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { tracing } from '@opentelemetry/sdk-node';
+import {
+  IdleRoundFilter,
+  ROUND_ATTRIBUTE,
+  ROUND_ITEMS_ATTRIBUTE,
+  createLogger,
+} from '@servicedesk/platform';
 import {
   TestResource,
   createTestVhost,
@@ -13,7 +22,7 @@ import { RunningGateway, createGateway, loadGatewayConfig } from '@servicedesk/g
 import { freePorts } from '../../../shared/tools/src/bench-infrastructure';
 import { unthrottledRateLimits } from '../fixtures/rate-limit-keys';
 import { Actor, createTicket, loginAdmin, register, registerAgent } from './actors';
-import { BOOK, DAY_MS, setWorkingHours, slotsOf } from './calendar';
+import { BOOK, DAY_MS, MINUTE_MS, setWorkingHours, slotsOf } from './calendar';
 import {
   PrometheusServer,
   alertRules,
@@ -33,6 +42,9 @@ import { SubgraphName, Stack, startStack } from './stack';
  * exported or labelled otherwise answers with nothing, and its panel stays empty or its alert
  * never fires. The logs dashboard's queries are LogQL over Loki, which this test does not
  * run; they are left out.
+ *
+ * Traces are recorded in memory, as the SDK would export them, with the span processor of
+ * `startTracing`: background rounds that handled something are traces of their own.
  */
 
 /** RabbitMQ's prometheus plugin (rabbitmq_prometheus), on the broker's host. */
@@ -55,6 +67,13 @@ let stack: Stack;
 /** A second gateway whose user service's key set is out of reach: it answers 503. */
 let keylessGateway: RunningGateway;
 let prometheus: PrometheusServer;
+/** When the appointment booked by the customer starts. */
+let appointmentStartsAt: string;
+
+const spans = new tracing.InMemorySpanExporter();
+const tracerProvider = new tracing.BasicTracerProvider({
+  spanProcessors: [new IdleRoundFilter(new tracing.SimpleSpanProcessor(spans))],
+});
 
 const hostOf = (url: string) => new URL(url).host;
 
@@ -73,6 +92,9 @@ async function rabbitmqPrometheus(): Promise<string> {
 }
 
 beforeAll(async () => {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(tracerProvider);
   const rabbitmq = await rabbitmqPrometheus();
   vhost = await createTestVhost();
   stack = await startStack(
@@ -125,6 +147,10 @@ afterAll(async () => {
   await keylessGateway?.close();
   await stack?.close();
   await vhost?.drop();
+  await tracerProvider.shutdown();
+  trace.disable();
+  context.disable();
+  propagation.disable();
 });
 
 /**
@@ -172,6 +198,7 @@ async function driveTraffic(admin: Actor): Promise<Actor> {
       input: { agentId: agent.id, startsAt: slot.startsAt, durationMinutes: 60 },
     }),
   );
+  appointmentStartsAt = slot.startsAt;
   await waitFor(() => stack.mail.rejected >= 1, {
     description: 'the SMTP server to refuse an email',
   });
@@ -306,5 +333,63 @@ describe('what operators watch, on a running platform', () => {
     expect(firing.map(({ metric }) => `${metric.service} ${metric.queue}`).sort()).toEqual(
       DEAD_LETTER_QUEUES.map((queue) => `${queue.split('.')[0]} ${queue}`),
     );
+  });
+
+  it('traces a reminder from the detector round that emitted it to its processing by the notification service, and no idle round', async () => {
+    // Half an hour before the appointment: its one-hour reminder is due.
+    stack.clocks.appointment.travelTo(new Date(Date.parse(appointmentStartsAt) - 30 * MINUTE_MS));
+    const inTraceOf = (span: tracing.ReadableSpan) =>
+      spans
+        .getFinishedSpans()
+        .filter((other) => other.spanContext().traceId === span.spanContext().traceId);
+
+    const reminderTrace = await waitFor(
+      () => {
+        const round = spans
+          .getFinishedSpans()
+          .find(
+            (span) =>
+              span.name === 'emitting appointment reminders' &&
+              inTraceOf(span).some(
+                (other) =>
+                  other.name === 'process appointment.reminder_due' &&
+                  other.attributes['messaging.destination.name'] === 'notification.deliveries',
+              ),
+          );
+        return round && inTraceOf(round);
+      },
+      {
+        timeoutMs: SETTLE_MS,
+        description:
+          "the notification service's processing of the reminder, in a detector round's trace",
+      },
+    );
+
+    const roots = reminderTrace.filter((span) => span.parentSpanContext === undefined);
+    expect(roots.map((span) => span.name)).toEqual(['emitting appointment reminders']);
+    expect(roots[0].attributes[ROUND_ITEMS_ATTRIBUTE]).toBeGreaterThanOrEqual(1);
+    expect(reminderTrace.map((span) => span.name)).toEqual(
+      expect.arrayContaining([
+        'publish appointment.reminder_due',
+        'process appointment.reminder_due',
+      ]),
+    );
+    // The loops ran every 200 ms throughout, nearly always finding nothing: only rounds that
+    // handled something (or failed at something) were kept.
+    const rounds = spans.getFinishedSpans().filter((span) => span.attributes[ROUND_ATTRIBUTE]);
+    const failedIn = (traceId: string) =>
+      spans
+        .getFinishedSpans()
+        .some(
+          (span) =>
+            span.spanContext().traceId === traceId && span.status.code === SpanStatusCode.ERROR,
+        );
+    expect(
+      rounds.filter(
+        (round) =>
+          !(Number(round.attributes[ROUND_ITEMS_ATTRIBUTE]) > 0) &&
+          !failedIn(round.spanContext().traceId),
+      ),
+    ).toEqual([]);
   });
 });
