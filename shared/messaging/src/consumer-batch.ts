@@ -1,7 +1,7 @@
-import { ROOT_CONTEXT, SpanContext, propagation, trace } from '@opentelemetry/api';
 import type { ConsumeMessage } from 'amqplib';
 import { EventEnvelope } from '@servicedesk/contracts';
-import { Logger, inSpan, quoteIdentifier } from '@servicedesk/platform';
+import { Logger, quoteIdentifier } from '@servicedesk/platform';
+import { BatchTrace } from './consumer-batch-trace';
 import { KeptUnacknowledged } from './consumer-connection';
 import { classifyFailure } from './errors';
 import { ConsumeOutcome, MessagingMetrics } from './metrics';
@@ -17,7 +17,8 @@ import { UnitOfWork } from './unit-of-work';
  * - one transaction: one multi-row inbox INSERT … ON CONFLICT DO NOTHING RETURNING, then
  *   `handleBatch` with the events that were not duplicates, in delivery order; commit;
  * - `afterCommit` per event, when the handler has one;
- * - the library acks the batch when we resolve, after the commit.
+ * - the library acks the batch when we resolve, after the commit;
+ * - traces: see consumer-batch-trace.ts.
  * If the transaction fails, nothing of it stays: when the database is unreachable every
  * message is retried without using an attempt; otherwise each message goes through the
  * per-message path alone, one after the other, so one bad message is classified, retried or
@@ -108,31 +109,10 @@ export class BatchConsumption {
     const handler = subscription.handler as BatchEventHandler;
     this.deps.metrics.batchSize.observe({ queue }, valid.length);
     const started = performance.now();
+    const spans = new BatchTrace(queue, valid);
     let outcomes: Array<'processed' | 'duplicate'>;
     try {
-      outcomes = await inSpan(
-        `process ${queue}`,
-        {
-          kind: 'consumer',
-          // Its own trace, linked to the publish span of each message (one parent cannot be all).
-          parentHeaders: {},
-          attributes: {
-            'messaging.system': 'rabbitmq',
-            'messaging.operation.type': 'process',
-            'messaging.destination.name': queue,
-            'messaging.batch.message_count': valid.length,
-          },
-        },
-        (span) => {
-          span.addLinks(
-            valid
-              .map((parsed) => publishSpanOf(parsed.message))
-              .filter((context): context is SpanContext => context !== undefined)
-              .map((context) => ({ context })),
-          );
-          return this.transaction(subscription, handler, valid);
-        },
-      );
+      outcomes = await spans.inBatch(() => this.transaction(subscription, handler, valid));
     } catch (error) {
       await this.fallBack(subscription, valid, error, performance.now() - started, settle);
       return;
@@ -141,7 +121,9 @@ export class BatchConsumption {
     for (const [index, parsed] of valid.entries()) {
       await settle(parsed.message, async () => {
         try {
-          await handler.afterCommit?.(parsed.envelope, this.settlement.delivery(parsed.attempt));
+          await spans.inEvent(index, async () => {
+            await handler.afterCommit?.(parsed.envelope, this.settlement.delivery(parsed.attempt));
+          });
         } catch (error) {
           await this.settlement.fail(subscription, parsed, error, durationMs);
           return;
@@ -245,14 +227,4 @@ export function logFields(queue: string, parsed: ParsedMessage) {
     correlationId: envelope.correlationId,
     attempt,
   };
-}
-
-/** The span that published `message`, from the W3C headers it carries (strings or buffers). */
-function publishSpanOf(message: ConsumeMessage): SpanContext | undefined {
-  const carrier: Record<string, string> = {};
-  for (const [key, value] of Object.entries(message.properties.headers ?? {})) {
-    if (typeof value === 'string') carrier[key] = value;
-    else if (Buffer.isBuffer(value)) carrier[key] = value.toString('utf8');
-  }
-  return trace.getSpanContext(propagation.extract(ROOT_CONTEXT, carrier));
 }

@@ -153,9 +153,7 @@ describe('consumer: batches', () => {
     expect(
       await counterValue(metrics, 'messaging_consumed_total', { queue, outcome: 'processed' }),
     ).toBe(events.length);
-    const batchSizes = await metrics.registry
-      .getSingleMetric('messaging_consumer_batch_size')!
-      .get();
+    const batchSizes = await metrics.batchSize.get();
     const observed = (suffix: string) =>
       batchSizes.values.find(
         (value) => value.metricName === `messaging_consumer_batch_size_${suffix}`,
