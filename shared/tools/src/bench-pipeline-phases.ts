@@ -85,6 +85,23 @@ export class PipelinePhases {
   }
 
   /**
+   * `until`, started now and awaited later, with when it ended (epoch ms). Should what runs
+   * meanwhile fail, the watch's own end goes unheard rather than unhandled.
+   */
+  private watch(
+    done: () => Promise<boolean>,
+    timeoutMs: number,
+    intervalMs = POLL_MS,
+  ): Promise<{ done: boolean; at: number }> {
+    const watching = this.until(done, timeoutMs, intervalMs).then((ok) => ({
+      done: ok,
+      at: Date.now(),
+    }));
+    watching.catch(() => undefined);
+    return watching;
+  }
+
+  /**
    * Waits until no outbox holds a row and no queue a message, so the next measurement starts
    * from rest; returns what was still busy if that did not happen in time, else null.
    */
@@ -226,11 +243,12 @@ export class PipelinePhases {
     }
     say(`${count} ${EVENT} wait in the queues of ${consumers.join(', ')}; starting them`);
     const startedAt = Date.now();
-    await stack.resume(consumers);
     const eventIds = envelopes.map((envelope) => envelope.id);
     const timeoutMs = 60_000 + 50 * count;
-    const done = await this.until(() => this.allReached(eventIds), timeoutMs);
-    const doneAt = Date.now();
+    // Watched from before the start: the consumers may be at work before they report ready.
+    const finished = this.watch(() => this.allReached(eventIds), timeoutMs);
+    await stack.resume(consumers);
+    const { done, at: doneAt } = await finished;
     const load = loadNow();
     if (!done) say(`backlog: not every stage had every event after ${timeoutMs / 1000} s`);
     const reached = await this.reached(eventIds);
@@ -262,14 +280,15 @@ export class PipelinePhases {
       const ids = envelopes.map((envelope) => envelope.id);
       await db.insertOutboxRows(RELAY_SERVICE, envelopes);
       say(`${count} rows wait in the ${RELAY_SERVICE} outbox; starting ${RELAY_SERVICE}`);
-      await stack.resume([RELAY_SERVICE]);
       const timeoutMs = 60_000 + 20 * count;
-      const drained = await this.until(
+      // Watched from before the start: the relay may be done before the service reports ready.
+      const finished = this.watch(
         async () => (await db.pendingIn(RELAY_SERVICE)) === 0,
         timeoutMs,
         RELAY_POLL_MS,
       );
-      const drainedAt = Date.now();
+      await stack.resume([RELAY_SERVICE]);
+      const { done: drained, at: drainedAt } = await finished;
       const { published, firstRoundAt } = await db.published(RELAY_SERVICE, ids);
       if (!drained || published !== count || firstRoundAt === null) {
         throw new Error(
