@@ -52,6 +52,8 @@ const RABBITMQ_PROMETHEUS_PORT = 15692;
 const DLQ_ALERT = 'ServicedeskDeadLetterQueueNotEmpty';
 /** Generous: scrapes and rule evaluations run every second, on a machine others load too. */
 const SETTLE_MS = 45_000;
+/** Room for a wait of SETTLE_MS and the queries around it. */
+const TEST_TIMEOUT_MS = 2 * SETTLE_MS;
 
 /** The queues bound to `ticket.created`, whose DLQs receive the poison message. */
 const DEAD_LETTER_QUEUES = [
@@ -276,120 +278,140 @@ async function withoutSeries(queries: Array<{ where: string; expr: string }>): P
 }
 
 describe('what operators watch, on a running platform', () => {
-  it('scrapes every process and RabbitMQ, and sees the stopped audit service down', async () => {
-    const upNow = async () =>
-      (await prometheus.query('up'))
-        .map(({ metric, value }) => `${metric.service} ${value[1]}`)
-        .sort();
-    const expected = [
-      'appointment 1',
-      'audit 0',
-      'gateway 1',
-      'gateway 1',
-      'notification 1',
-      'rabbitmq 1',
-      'ticket 1',
-      'user 1',
-    ];
+  it(
+    'scrapes every process and RabbitMQ, and sees the stopped audit service down',
+    async () => {
+      const upNow = async () =>
+        (await prometheus.query('up'))
+          .map(({ metric, value }) => `${metric.service} ${value[1]}`)
+          .sort();
+      const expected = [
+        'appointment 1',
+        'audit 0',
+        'gateway 1',
+        'gateway 1',
+        'notification 1',
+        'rabbitmq 1',
+        'ticket 1',
+        'user 1',
+      ];
 
-    const up = await waitFor(
-      async () => {
-        const now = await upNow();
-        return JSON.stringify(now) === JSON.stringify(expected) ? now : false;
-      },
-      { timeoutMs: SETTLE_MS, intervalMs: 500, description: 'the targets as expected' },
-    ).catch(upNow);
+      const up = await waitFor(
+        async () => {
+          const now = await upNow();
+          return JSON.stringify(now) === JSON.stringify(expected) ? now : false;
+        },
+        { timeoutMs: SETTLE_MS, intervalMs: 500, description: 'the targets as expected' },
+      ).catch(upNow);
 
-    expect(up).toEqual(expected);
-  });
+      expect(up).toEqual(expected);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('answers every Prometheus query of the Grafana dashboards with series', async () => {
-    const queries = dashboardQueries();
-    expect(queries.length).toBeGreaterThan(0);
+  it(
+    'answers every Prometheus query of the Grafana dashboards with series',
+    async () => {
+      const queries = dashboardQueries();
+      expect(queries.length).toBeGreaterThan(0);
 
-    expect(await withoutSeries(queries)).toEqual([]);
-  });
+      expect(await withoutSeries(queries)).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('answers what every alert measures (its expression without its thresholds) with series', async () => {
-    const rules = alertRules();
-    expect(rules.length).toBeGreaterThan(0);
+  it(
+    'answers what every alert measures (its expression without its thresholds) with series',
+    async () => {
+      const rules = alertRules();
+      expect(rules.length).toBeGreaterThan(0);
 
-    const measured = rules.map((rule) => ({ where: rule.alert, expr: measuredBy(rule.expr) }));
-    expect(await withoutSeries(measured)).toEqual([]);
-  });
+      const measured = rules.map((rule) => ({ where: rule.alert, expr: measuredBy(rule.expr) }));
+      expect(await withoutSeries(measured)).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it(`fires ${DLQ_ALERT} for the DLQs the poison message was parked in`, async () => {
-    const firing = await waitFor(
-      async () => {
-        const alerts = await prometheus.query(
-          `ALERTS{alertname="${DLQ_ALERT}", alertstate="firing"}`,
-        );
-        const queues = alerts.map((alert) => alert.metric.queue).sort();
-        return queues.length >= DEAD_LETTER_QUEUES.length ? alerts : false;
-      },
-      { timeoutMs: SETTLE_MS, intervalMs: 500, description: `${DLQ_ALERT} to fire` },
-    );
-
-    expect(firing.map(({ metric }) => `${metric.service} ${metric.queue}`).sort()).toEqual(
-      DEAD_LETTER_QUEUES.map((queue) => `${queue.split('.')[0]} ${queue}`),
-    );
-  });
-
-  it('traces a reminder from the detector round that emitted it to its processing by the notification service, and no idle round', async () => {
-    // Half an hour before the appointment: its one-hour reminder is due.
-    stack.clocks.appointment.travelTo(new Date(Date.parse(appointmentStartsAt) - 30 * MINUTE_MS));
-    const inTraceOf = (span: tracing.ReadableSpan) =>
-      spans
-        .getFinishedSpans()
-        .filter((other) => other.spanContext().traceId === span.spanContext().traceId);
-
-    const reminderTrace = await waitFor(
-      () => {
-        const round = spans
-          .getFinishedSpans()
-          .find(
-            (span) =>
-              span.name === 'emitting appointment reminders' &&
-              inTraceOf(span).some(
-                (other) =>
-                  other.name === 'process appointment.reminder_due' &&
-                  other.attributes['messaging.destination.name'] === 'notification.deliveries',
-              ),
+  it(
+    `fires ${DLQ_ALERT} for the DLQs the poison message was parked in`,
+    async () => {
+      const firing = await waitFor(
+        async () => {
+          const alerts = await prometheus.query(
+            `ALERTS{alertname="${DLQ_ALERT}", alertstate="firing"}`,
           );
-        return round && inTraceOf(round);
-      },
-      {
-        timeoutMs: SETTLE_MS,
-        description:
-          "the notification service's processing of the reminder, in a detector round's trace",
-      },
-    );
+          const queues = alerts.map((alert) => alert.metric.queue).sort();
+          return queues.length >= DEAD_LETTER_QUEUES.length ? alerts : false;
+        },
+        { timeoutMs: SETTLE_MS, intervalMs: 500, description: `${DLQ_ALERT} to fire` },
+      );
 
-    const roots = reminderTrace.filter((span) => span.parentSpanContext === undefined);
-    expect(roots.map((span) => span.name)).toEqual(['emitting appointment reminders']);
-    expect(roots[0].attributes[ROUND_ITEMS_ATTRIBUTE]).toBeGreaterThanOrEqual(1);
-    expect(reminderTrace.map((span) => span.name)).toEqual(
-      expect.arrayContaining([
-        'publish appointment.reminder_due',
-        'process appointment.reminder_due',
-      ]),
-    );
-    // The loops ran every 200 ms throughout, nearly always finding nothing: only rounds that
-    // handled something (or failed at something) were kept.
-    const rounds = spans.getFinishedSpans().filter((span) => span.attributes[ROUND_ATTRIBUTE]);
-    const failedIn = (traceId: string) =>
-      spans
-        .getFinishedSpans()
-        .some(
-          (span) =>
-            span.spanContext().traceId === traceId && span.status.code === SpanStatusCode.ERROR,
-        );
-    expect(
-      rounds.filter(
-        (round) =>
-          !(Number(round.attributes[ROUND_ITEMS_ATTRIBUTE]) > 0) &&
-          !failedIn(round.spanContext().traceId),
-      ),
-    ).toEqual([]);
-  });
+      expect(firing.map(({ metric }) => `${metric.service} ${metric.queue}`).sort()).toEqual(
+        DEAD_LETTER_QUEUES.map((queue) => `${queue.split('.')[0]} ${queue}`),
+      );
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'traces a reminder from the detector round that emitted it to its processing by the notification service, and no idle round',
+    async () => {
+      // Half an hour before the appointment: its one-hour reminder is due.
+      stack.clocks.appointment.travelTo(new Date(Date.parse(appointmentStartsAt) - 30 * MINUTE_MS));
+      const inTraceOf = (span: tracing.ReadableSpan) =>
+        spans
+          .getFinishedSpans()
+          .filter((other) => other.spanContext().traceId === span.spanContext().traceId);
+
+      const reminderTrace = await waitFor(
+        () => {
+          const round = spans
+            .getFinishedSpans()
+            .find(
+              (span) =>
+                span.name === 'emitting appointment reminders' &&
+                inTraceOf(span).some(
+                  (other) =>
+                    other.name === 'process appointment.reminder_due' &&
+                    other.attributes['messaging.destination.name'] === 'notification.deliveries',
+                ),
+            );
+          return round && inTraceOf(round);
+        },
+        {
+          timeoutMs: SETTLE_MS,
+          description:
+            "the notification service's processing of the reminder, in a detector round's trace",
+        },
+      );
+
+      const roots = reminderTrace.filter((span) => span.parentSpanContext === undefined);
+      expect(roots.map((span) => span.name)).toEqual(['emitting appointment reminders']);
+      expect(roots[0].attributes[ROUND_ITEMS_ATTRIBUTE]).toBeGreaterThanOrEqual(1);
+      expect(reminderTrace.map((span) => span.name)).toEqual(
+        expect.arrayContaining([
+          'publish appointment.reminder_due',
+          'process appointment.reminder_due',
+        ]),
+      );
+      // The loops ran every 200 ms throughout, nearly always finding nothing: only rounds that
+      // handled something (or failed at something) were kept.
+      const rounds = spans.getFinishedSpans().filter((span) => span.attributes[ROUND_ATTRIBUTE]);
+      const failedIn = (traceId: string) =>
+        spans
+          .getFinishedSpans()
+          .some(
+            (span) =>
+              span.spanContext().traceId === traceId && span.status.code === SpanStatusCode.ERROR,
+          );
+      expect(
+        rounds.filter(
+          (round) =>
+            !(Number(round.attributes[ROUND_ITEMS_ATTRIBUTE]) > 0) &&
+            !failedIn(round.spanContext().traceId),
+        ),
+      ).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
