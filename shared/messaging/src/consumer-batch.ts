@@ -3,8 +3,9 @@ import { EventEnvelope } from '@servicedesk/contracts';
 import { Logger, quoteIdentifier } from '@servicedesk/platform';
 import { BatchTrace } from './consumer-batch-trace';
 import { KeptUnacknowledged } from './consumer-connection';
+import type { FailedMessages } from './consumer-failures';
 import { classifyFailure } from './errors';
-import { ConsumeOutcome, MessagingMetrics } from './metrics';
+import { MessagingMetrics } from './metrics';
 import { ConsumerOptions } from './options';
 import { BatchEventHandler, Delivery, Subscription } from './subscription';
 import { UnitOfWork } from './unit-of-work';
@@ -39,15 +40,6 @@ export interface MessageSettlement {
   parse(subscription: Subscription, message: ConsumeMessage): Promise<ParsedMessage | null>;
   /** Handles one message alone, in its aggregate's order, through to retry or DLQ. */
   handleAlone(subscription: Subscription, parsed: ParsedMessage): Promise<void>;
-  fail(
-    subscription: Subscription,
-    parsed: ParsedMessage,
-    error: unknown,
-    durationMs: number,
-    databaseDown?: boolean,
-  ): Promise<void>;
-  databaseUnavailable(error: unknown): Promise<boolean>;
-  settled(queue: string, outcome: ConsumeOutcome): void;
   delivery(attempt: number): Delivery;
 }
 
@@ -63,6 +55,7 @@ export class BatchConsumption {
 
   constructor(
     private readonly settlement: MessageSettlement,
+    private readonly failures: FailedMessages,
     private readonly deps: BatchDependencies,
   ) {}
 
@@ -125,11 +118,11 @@ export class BatchConsumption {
             await handler.afterCommit?.(parsed.envelope, this.settlement.delivery(parsed.attempt));
           });
         } catch (error) {
-          await this.settlement.fail(subscription, parsed, error, durationMs);
+          await this.failures.fail(subscription, parsed, error, durationMs);
           return;
         }
         this.deps.metrics.handlerDuration.observe({ queue }, durationMs / 1000);
-        this.settlement.settled(queue, outcomes[index]);
+        this.failures.settled(queue, outcomes[index]);
         // One line per consumed event, as on the per-message path (docs/logging.md).
         this.deps.logger.info(
           {
@@ -196,12 +189,12 @@ export class BatchConsumption {
     const durationMs = Math.round(elapsedMs);
     if (
       classifyFailure(error) === 'transient' &&
-      (await this.settlement.databaseUnavailable(error))
+      (await this.failures.databaseUnavailable(error))
     ) {
       // Trying each message alone would only fail the same way, one connection attempt each.
       for (const parsed of valid) {
         await settle(parsed.message, () =>
-          this.settlement.fail(subscription, parsed, error, durationMs, true),
+          this.failures.fail(subscription, parsed, error, durationMs, true),
         );
       }
       return;

@@ -1,25 +1,22 @@
-import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { Channel, ConsumeMessage } from 'amqplib';
 import { EventEnvelope, parseEnvelope } from '@servicedesk/contracts';
 import {
   Logger,
   inSpan,
-  isConnectionError,
   logDurationMs,
   quoteIdentifier,
   runWithContext,
 } from '@servicedesk/platform';
 import { headerCount, headerText } from './amqp-messages';
-import { backoffDelayMs } from './backoff';
 import { BatchConsumption, MessageSettlement, ParsedMessage, logFields } from './consumer-batch';
 import { ConsumerConnection, KeptUnacknowledged, QueueSetup } from './consumer-connection';
-import { moveToDeadLetters, moveToRetry } from './consumer-moves';
-import { classifyFailure } from './errors';
-import { ConsumeOutcome, MessagingMetrics } from './metrics';
+import { FailedMessages } from './consumer-failures';
+import { MessagingMetrics } from './metrics';
 import { ConsumerOptions } from './options';
 import { Delivery, Subscription, isBatchEventHandler } from './subscription';
 import { Headers } from './topology';
 import { declareTopology } from './topology-declaration';
-import { delayLevels, planTopology } from './topology-plan';
+import { planTopology } from './topology-plan';
 import { UnitOfWork } from './unit-of-work';
 
 export interface EventConsumerDependencies {
@@ -81,14 +78,20 @@ export class EventConsumer implements MessageSettlement {
   private readonly aggregateTails = new Map<string, Promise<void>>();
   /** Per queue, the declaration of its topology on the current connection. */
   private readonly declared = new Map<string, Promise<void>>();
-  /** Delay queues per subscription (see `delayLevels`). */
-  private readonly delayQueues: number;
+  private readonly failures: FailedMessages;
   private stopping = false;
 
   constructor(private readonly deps: EventConsumerDependencies) {
     const { options } = deps;
-    this.delayQueues = delayLevels(options);
-    this.batches = new BatchConsumption(this, deps);
+    this.failures = new FailedMessages({
+      ...deps,
+      connection: {
+        publisher: () => this.connection.publisher(),
+        reset: (reason) => this.connection.reset(reason),
+      },
+      declared: (queue) => this.declared.get(queue),
+    });
+    this.batches = new BatchConsumption(this, this.failures, deps);
     this.connection = new ConsumerConnection({
       url: deps.rabbitmqUrl,
       name: `${deps.service} consumers`,
@@ -249,30 +252,14 @@ export class EventConsumer implements MessageSettlement {
       const envelope = parseEnvelope(JSON.parse(message.content.toString('utf8')));
       return { message, envelope, attempt, routingKey };
     } catch (error) {
-      this.deps.logger.error(
-        {
-          queue: subscription.queue,
-          messageId: message.properties.messageId,
-          routingKey,
-          outcome: 'dead_lettered',
-          attempt,
-          err: error,
-        },
-        'malformed message parked in the DLQ',
-      );
-      await this.move(subscription.queue, message, (publisher) =>
-        moveToDeadLetters(publisher, subscription.queue, message, {
-          error,
-          attempts: attempt,
-          routingKey,
-        }),
-      );
+      await this.failures.parkMalformed(subscription, message, { error, attempt, routingKey });
       return null;
     }
   }
 
   async handleAlone(subscription: Subscription, parsed: ParsedMessage): Promise<void> {
-    // Same aggregate: one after the other, in delivery order.
+    // Same aggregate: one after the other, in delivery order. The library hands every
+    // delivery over at once (up to the prefetch) and knows nothing of aggregates.
     const { envelope } = parsed;
     const key = `${envelope.aggregateType}:${envelope.aggregateId}`;
     const previous = (this.aggregateTails.get(key) ?? Promise.resolve()).catch(() => undefined);
@@ -310,15 +297,18 @@ export class EventConsumer implements MessageSettlement {
           ),
       );
       const durationMs = logDurationMs(stopTimer());
-      this.settled(queue, outcome);
+      this.failures.settled(queue, outcome);
       // The one line per consumed event (docs/logging.md); failures write theirs in `fail`.
       this.deps.logger.info({ ...logFields(queue, parsed), outcome, durationMs }, 'event consumed');
     } catch (error) {
-      await this.fail(subscription, parsed, error, logDurationMs(stopTimer()));
+      await this.failures.fail(subscription, parsed, error, logDurationMs(stopTimer()));
     }
   }
 
-  /** The inbox record and the handler's effect in one transaction, then its `afterCommit`. */
+  /**
+   * The inbox record and the handler's effect in one transaction, then its `afterCommit`. The
+   * library only acks once this resolves; it has no notion of a transaction or of an inbox.
+   */
   private async process(
     subscription: Subscription,
     envelope: EventEnvelope,
@@ -342,108 +332,6 @@ export class EventConsumer implements MessageSettlement {
   delivery(attempt: number): Delivery {
     const { maxAttempts } = this.deps.options;
     return { attempt, maxAttempts, finalAttempt: attempt >= maxAttempts };
-  }
-
-  /**
-   * A failed message: retried without using an attempt while the database is unreachable
-   * (`databaseDown`, probed when not given), retried with backoff while attempts remain and
-   * the failure is transient, parked otherwise.
-   */
-  async fail(
-    subscription: Subscription,
-    parsed: ParsedMessage,
-    error: unknown,
-    durationMs: number,
-    databaseDown?: boolean,
-  ): Promise<void> {
-    const { queue } = subscription;
-    const { message, attempt, routingKey } = parsed;
-    const { options, logger } = this.deps;
-    const log = { ...logFields(queue, parsed), durationMs, err: error };
-    const kind = classifyFailure(error);
-    const unavailable =
-      kind === 'transient' && (databaseDown ?? (await this.databaseUnavailable(error)));
-    if (unavailable) {
-      const retries = (headerCount(message, Headers.unavailableRetries) ?? 0) + 1;
-      const delayMs = backoffDelayMs(retries, options.retry);
-      logger.warn(
-        { ...log, outcome: 'retried', delayMs, unavailableRetries: retries },
-        'database unavailable; the message will be retried without using an attempt',
-      );
-      await this.move(queue, message, (publisher) =>
-        moveToRetry(publisher, queue, message, {
-          error,
-          routingKey,
-          delayMs,
-          level: Math.min(retries, this.delayQueues),
-          headers: { [Headers.attempt]: attempt, [Headers.unavailableRetries]: retries },
-        }),
-      );
-    } else if (kind === 'transient' && attempt < options.maxAttempts) {
-      const delayMs = backoffDelayMs(attempt, options.retry);
-      logger.warn({ ...log, outcome: 'retried', delayMs }, 'handler failed; retrying later');
-      await this.move(queue, message, (publisher) =>
-        moveToRetry(publisher, queue, message, {
-          error,
-          routingKey,
-          delayMs,
-          level: attempt,
-          headers: { [Headers.attempt]: attempt + 1 },
-        }),
-      );
-    } else {
-      logger.error(
-        { ...log, outcome: 'dead_lettered', failure: kind },
-        kind === 'permanent'
-          ? 'handler failed permanently; parked in the DLQ'
-          : 'handler out of attempts; parked in the DLQ',
-      );
-      await this.move(queue, message, (publisher) =>
-        moveToDeadLetters(publisher, queue, message, { error, attempts: attempt, routingKey }),
-      );
-    }
-  }
-
-  /**
-   * Whether a handler failure means the database cannot be reached: a connection error, and
-   * the database does not answer a trivial query either (so a statement that fails on its own,
-   * e.g. by timing out, still uses up the message's attempts).
-   */
-  async databaseUnavailable(error: unknown): Promise<boolean> {
-    if (!isConnectionError(error)) return false;
-    try {
-      await this.deps.unitOfWork.dataSource.query('SELECT 1');
-      return false;
-    } catch {
-      return true;
-    }
-  }
-
-  /** Counts a message as settled: the library acks it once the handler call resolves. */
-  settled(queue: string, outcome: ConsumeOutcome): void {
-    this.deps.metrics.consumed.inc({ queue, outcome });
-  }
-
-  /** Moves the message on (retry or DLQ); if the move fails, the broker keeps it. */
-  private async move(
-    queue: string,
-    message: ConsumeMessage,
-    move: (publisher: ConfirmChannel) => Promise<ConsumeOutcome>,
-  ): Promise<void> {
-    let outcome: ConsumeOutcome;
-    try {
-      await this.declared.get(queue);
-      outcome = await move(this.connection.publisher());
-    } catch (error) {
-      this.deps.logger.error(
-        { err: error, messageId: message.properties.messageId },
-        'cannot move a failed message; it stays unacknowledged',
-      );
-      // Without an ack the broker redelivers it once this connection is gone.
-      this.connection.reset('publishing a failed message to its retry or dead-letter queue failed');
-      throw new KeptUnacknowledged();
-    }
-    this.settled(queue, outcome);
   }
 }
 
