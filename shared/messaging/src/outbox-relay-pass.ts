@@ -9,10 +9,16 @@ import { PublishOutcome, RowPublisher, publishOutboxRow } from './outbox-relay-p
 import { FIRST_SEQ, OutboxRelayRows, OutboxRow } from './outbox-relay-rows';
 
 /**
- * Batches read and published but not yet recorded. A few keep the broker busy while the next
- * batch is read and earlier ones' confirms are recorded.
+ * Rows published and not yet recorded, in batches of the configured size: enough to keep the
+ * broker busy while the next rows are read and earlier confirms are recorded.
  */
-const PIPELINE_DEPTH = 8;
+const PIPELINE_BATCHES = 8;
+
+/**
+ * A backlog is read up to this many batches at a time: a read costs mostly its round trip.
+ * Reads start at one batch and double while they come back full.
+ */
+const READ_AHEAD_BATCHES = 4;
 
 const HELD: PublishOutcome = { kind: 'held' };
 
@@ -79,7 +85,7 @@ export class RelayPass {
     const { batchSize } = this.deps.options;
     let cursor = FIRST_SEQ;
     let recorded: Promise<void> = Promise.resolve();
-    /** Per batch: resolves once it is recorded. */
+    /** Per batch read: resolves once it is recorded. */
     const recording: Array<Promise<void>> = [];
     try {
       const blockers = new Map<string, bigint>();
@@ -90,8 +96,9 @@ export class RelayPass {
         const first = blockers.get(aggregateKey(row));
         return first !== undefined && first < BigInt(row.seq);
       };
+      let readSize = batchSize;
       while (this.mayPublish()) {
-        const rows = await this.deps.rows.readBatch(this.deps.session, cursor, batchSize);
+        const rows = await this.deps.rows.readBatch(this.deps.session, cursor, readSize);
         if (rows.length === 0) break;
         cursor = rows[rows.length - 1].seq;
         const due = rows.filter((row) => row.due && !heldBack(row));
@@ -100,8 +107,10 @@ export class RelayPass {
           recorded = recorded.then(() => this.recordThrough(batch));
           recording.push(recorded);
         }
-        if (rows.length < batchSize) break;
-        while (recording.length >= PIPELINE_DEPTH) await recording.shift();
+        if (rows.length < readSize) break;
+        readSize = Math.min(readSize * 2, batchSize * READ_AHEAD_BATCHES);
+        while (recording.length > 0 && this.unrecordedRows() >= batchSize * PIPELINE_BATCHES)
+          await recording.shift();
       }
     } catch (error) {
       if (error instanceof LeaseLostError) this.halt();
@@ -110,6 +119,10 @@ export class RelayPass {
     await recorded;
     if (this.failure) throw this.failure.error;
     return { published: this.published, rescheduled: this.rescheduled };
+  }
+
+  private unrecordedRows(): number {
+    return this.unrecorded.reduce((sum, batch) => sum + batch.rows.length, 0);
   }
 
   private mayPublish(): boolean {
