@@ -44,7 +44,6 @@ export interface RelayPassDependencies {
 }
 
 export interface PassResult {
-  published: number;
   /** Some rows were postponed to a later attempt. */
   rescheduled: boolean;
 }
@@ -52,7 +51,8 @@ export interface PassResult {
 /**
  * Reads batch k+1 (the rows after the last one read: under the lease no one else publishes
  * them) and publishes it while batch k's confirms are pending; records the batches in order,
- * each once all its rows are settled. No transaction is open while anything is published.
+ * each once all its rows are settled, together with the later ones settled by then (one
+ * statement marks them all). No transaction is open while anything is published.
  *
  * Order per aggregate: a row is published only after the confirm of the previous row of its
  * aggregate in this pass, wherever that row was read; when that one was refused, lost or
@@ -76,7 +76,6 @@ export class RelayPass {
   private readonly unrecorded: Batch[] = [];
   private halted = false;
   private failure: { error: unknown } | undefined;
-  private published = 0;
   private rescheduled = false;
 
   constructor(private readonly deps: RelayPassDependencies) {}
@@ -118,7 +117,7 @@ export class RelayPass {
     }
     await recorded;
     if (this.failure) throw this.failure.error;
-    return { published: this.published, rescheduled: this.rescheduled };
+    return { rescheduled: this.rescheduled };
   }
 
   private unrecordedRows(): number {
@@ -203,7 +202,6 @@ export class RelayPass {
         await this.deps.options.onPublished?.(ids);
         await this.deps.rows.markPublished(ids);
         for (const row of published) this.deps.metrics.published.inc({ type: row.event_type });
-        this.published += published.length;
       }
       for (const [i, row] of rows.entries()) {
         const outcome = outcomes[i];
