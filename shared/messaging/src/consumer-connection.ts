@@ -120,8 +120,7 @@ export class ConsumerConnection {
       connectionManagerOptions: {
         reconnectTimeInSeconds: options.reconnect.baseMs / 1000,
         // The manager's 5 s would drop the connection (and redeliver every unacked message)
-        // whenever the event loop stalls for ten seconds; a cut network is noticed by the
-        // socket first anyway.
+        // whenever the event loop stalls for ten seconds.
         heartbeatIntervalInSeconds: HEARTBEAT_SECONDS,
         connectionOptions: { clientProperties: { connection_name: options.name } },
       },
@@ -256,6 +255,7 @@ export class ConsumerConnection {
       { connection: this.options.name, reason },
       'resetting broker connection',
     );
+    this.progressed?.();
     this.resetTimer = setTimeout(() => {
       this.resetTimer = undefined;
       // Only the connection that failed: a newer one (after a loss meanwhile) is kept.
