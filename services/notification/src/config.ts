@@ -44,6 +44,10 @@ const notificationVariables = z.object({
     .default('Servicedesk <no-reply@servicedesk.local>'),
   /** Deadline of one whole SMTP conversation, past which it is a transient failure; sets the lease. */
   NOTIFICATION_SMTP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** SMTP connections kept open and used at once; also how many emails a delivery sends at once. */
+  NOTIFICATION_SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
+  /** Messages one pooled connection carries before it is closed and replaced. */
+  NOTIFICATION_SMTP_MAX_MESSAGES_PER_CONNECTION: z.coerce.number().int().min(1).default(100),
   /** How often held or retried emails are looked for; 0 turns the timer off (on demand only). */
   NOTIFICATION_RELEASE_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
   /** Emails looked at per round of the release loop. */
@@ -57,7 +61,8 @@ const notificationVariables = z.object({
 });
 
 // A delivery, from the one queue `notification.deliveries`, holds its inbox transaction's
-// connection while it opens separate transactions (delivery/), one at a time.
+// connection while, for a message waiting for a recipient, it commits the others'
+// notifications in a separate transaction (delivery/notification-events.handler.ts).
 const notificationConfigSchema = notificationVariables.superRefine(
   requirePoolFor((config) => ({ handlers: config.CONSUMER_PREFETCH, connectionsPerHandler: 2 })),
 );

@@ -20,7 +20,11 @@ describe('notification service: the deadline of one SMTP conversation', () => {
 
   beforeAll(async () => {
     service = await startNotificationService(
-      { NOTIFICATION_SMTP_TIMEOUT_MS: String(SMTP_TIMEOUT_MS) },
+      {
+        NOTIFICATION_SMTP_TIMEOUT_MS: String(SMTP_TIMEOUT_MS),
+        // A connection per mail: the front stalls the next connection, not a pooled one.
+        NOTIFICATION_SMTP_MAX_MESSAGES_PER_CONNECTION: '1',
+      },
       { stallingSmtp: true },
     );
   });

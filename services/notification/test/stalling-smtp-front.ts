@@ -2,7 +2,8 @@ import { AddressInfo, Server, Socket, createConnection, createServer } from 'nod
 
 /**
  * A TCP front to an SMTP server that can take over the next conversation and stall it, as a
- * mail server that keeps a sender waiting while trickling bytes so no inactivity timeout fires.
+ * mail server that keeps a sender waiting while trickling bytes so no inactivity timeout fires;
+ * it also counts the connections it passes on, and can break one in the middle of a message.
  */
 
 /** A conversation the front took over (see `stallNext`). */
@@ -22,6 +23,14 @@ export interface StallingSmtpFront {
    * Connections after it go through to the server again.
    */
   stallNext(trickleMs: number): StalledConversation;
+  /** Connections senders opened through the front so far. */
+  readonly connections: number;
+  /**
+   * Breaks the next connection, among those passed on, that starts sending a message's
+   * content: both sides are closed once the server agreed to DATA, before any of the content
+   * reaches it, so the server never accepts that message. Resolves when it happened.
+   */
+  dropNextMessage(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -78,6 +87,8 @@ export async function startStallingSmtpFront(targetUrl: string): Promise<Stallin
   const target = new URL(targetUrl);
   const sockets = new Set<Socket>();
   const pending: PendingStall[] = [];
+  const drops: Array<() => void> = [];
+  let connections = 0;
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -91,9 +102,30 @@ export async function startStallingSmtpFront(targetUrl: string): Promise<Stallin
       next.take(stall(client, next.trickleMs));
       return;
     }
+    connections += 1;
     const upstream = createConnection({ host: target.hostname, port: Number(target.port) });
     track(upstream);
-    client.pipe(upstream).pipe(client);
+    upstream.pipe(client);
+    let sentData = false;
+    client.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('latin1');
+      const dataCommand = /(^|\r\n)DATA\r\n/i.exec(text);
+      const content =
+        sentData ||
+        (dataCommand !== null && dataCommand.index + dataCommand[0].length < text.length);
+      const drop = drops[0];
+      if (content && drop) {
+        drops.shift();
+        client.destroy();
+        upstream.destroy();
+        drop();
+        return;
+      }
+      // Past DATA until the end of the message, then commands again (the next message).
+      if (sentData) sentData = !text.endsWith(END_OF_DATA);
+      else if (dataCommand) sentData = true;
+      upstream.write(chunk);
+    });
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
@@ -111,6 +143,12 @@ export async function startStallingSmtpFront(targetUrl: string): Promise<Stallin
         stalled: taken.then((conversation) => conversation.stalled),
         ended: taken.then((conversation) => conversation.ended),
       };
+    },
+    get connections() {
+      return connections;
+    },
+    dropNextMessage() {
+      return new Promise<void>((dropped) => drops.push(dropped));
     },
     async close() {
       for (const socket of sockets) socket.destroy();

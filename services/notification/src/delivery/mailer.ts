@@ -26,9 +26,16 @@ export interface OutgoingEmail {
 }
 
 /**
- * Sends email over SMTP (`SMTP_URL`). One conversation, whatever phase it is in (connecting,
- * greeting, a server trickling its reply), is aborted at its deadline: an email's lease
- * (`email-lease.ts`) is only sound because no send outlives it. Sends go through the
+ * Sends email over SMTP (`SMTP_URL`) through a pool of up to `NOTIFICATION_SMTP_POOL_SIZE`
+ * connections, each kept open for `NOTIFICATION_SMTP_MAX_MESSAGES_PER_CONNECTION` messages,
+ * so a mail costs one conversation and not a connection, greeting and goodbye of its own.
+ * A send, whatever phase it is in (waiting for a pooled connection, connecting, greeting, a
+ * server trickling its reply), is aborted at its deadline, which closes the connection it
+ * was using: an email's lease (`email-lease.ts`) is only sound because no send outlives it.
+ * A pooled connection that breaks mid-conversation puts its message back in the pool's
+ * queue for another connection, within the same deadline; the mail was not accepted, so it
+ * goes once (a server that accepted it and lost the reply gets it again with the same
+ * Message-ID, as after a lapsed lease). Sends go through the
  * server's circuit breaker: while it is open, a send fails at once without contacting the
  * server, a transient failure the email is retried after as from any other. A permanent
  * refusal (5xx, such as an unknown recipient) shows the server working and never opens it.
@@ -46,7 +53,12 @@ export class Mailer implements OnApplicationShutdown {
     @Inject(METRICS_REGISTRY) registry: Registry,
     @Inject(LOGGER) logger: Logger,
   ) {
-    this.transport = createTransport(config.SMTP_URL);
+    this.transport = createTransport({
+      url: config.SMTP_URL,
+      pool: true,
+      maxConnections: config.NOTIFICATION_SMTP_POOL_SIZE,
+      maxMessages: config.NOTIFICATION_SMTP_MAX_MESSAGES_PER_CONNECTION,
+    });
     this.breaker = new CircuitBreakers(config, registry, logger).for(SMTP_DEPENDENCY, {
       isFailure: (error) => classifySmtpFailure(error).transient,
     });
@@ -72,6 +84,7 @@ export class Mailer implements OnApplicationShutdown {
     );
   }
 
+  /** Closes the idle connections at once; one in the middle of a mail ends it first. */
   onApplicationShutdown(): void {
     this.breaker.shutdown();
     this.transport.close();
