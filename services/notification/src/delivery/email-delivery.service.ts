@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, Clock, LOGGER, Logger, inSpan } from '@servicedesk/platform';
+import { EntityManager } from 'typeorm';
 import { BackoffPolicy, Tx, UnitOfWork, backoffDelayMs } from '@servicedesk/messaging';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../config';
 import type { Notification } from '../inbox/notification';
-import { NotificationRepository } from '../inbox/notification.repository';
+import { LeaseWindow, NotificationRepository } from '../inbox/notification.repository';
 import { EmailLease, EmailLeaseTimes, emailLeaseTimes } from './email-lease';
 import { Mailer } from './mailer';
 import { NotificationMetrics } from './notification-metrics';
@@ -34,16 +35,27 @@ const CLAIMED_TOO_LATE: SmtpFailure = {
   reason: 'claimed too late to send within its lease',
 };
 
+/** Claims, in one statement through `manager`, the emails an attempt is to send under `lease`. */
+export type EmailClaim = (manager: EntityManager, lease: LeaseWindow) => Promise<Notification[]>;
+
+/** What became of one claimed email. */
+export interface EmailOutcome {
+  email: Notification;
+  result: AttemptResult;
+}
+
 /**
- * Sends one pending email, once however many consumers, retries and release loops reach for
- * it, with no database transaction open while the SMTP server is talked to:
+ * Sends pending emails, each once however many consumers, retries and release loops reach
+ * for it, with no database transaction open while the SMTP server is talked to:
  *
- * 1. a short transaction claims it: counts the attempt and leases the row for longer than
- *    a conversation can take (`email-lease.ts`), so no one else sends it meanwhile;
- * 2. the mail goes out, its Message-ID derived from the notification;
- * 3. a second short transaction marks it SENT and emits `notification.sent`, or records the
- *    failure, if the claim is still its own. Once the server has the mail, this is retried
- *    while the lease lasts: a database away for a moment costs no second copy.
+ * 1. one statement claims them all: counts each one's attempt and leases its row for longer
+ *    than a conversation can take (`email-lease.ts`), so no one else sends them meanwhile;
+ * 2. the mails go out at once, over the mailer's pooled connections, each with its
+ *    Message-ID derived from its notification;
+ * 3. one short transaction marks the accepted ones SENT and emits their `notification.sent`,
+ *    for those whose claim is still its own. Once the server has the mails, this is retried
+ *    while the lease lasts: a database away for a moment costs no second copy. Each refused
+ *    one has its failure recorded in a transaction of its own (the rare path).
  *
  * A sender that dies between 2 and 3, or whose database stays away past the lease, leaves
  * the lease to expire; the email is then due again and sent again, with the same Message-ID.
@@ -51,6 +63,12 @@ const CLAIMED_TOO_LATE: SmtpFailure = {
  */
 @Injectable()
 export class EmailDelivery {
+  /**
+   * Emails claimed and sent at once: as many as the mailer has SMTP connections. One more
+   * would wait for a connection, and the wait counts against its deadline (a slow server
+   * would then fail mails that never reached it).
+   */
+  readonly batchSize: number;
   private readonly leaseTimes: EmailLeaseTimes;
 
   constructor(
@@ -63,22 +81,45 @@ export class EmailDelivery {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.leaseTimes = emailLeaseTimes(config);
+    this.batchSize = config.NOTIFICATION_SMTP_POOL_SIZE;
   }
 
-  async attempt(id: string, policy: RetryPolicy): Promise<AttemptResult> {
+  /**
+   * One attempt at each email `claim` takes (nothing for those it does not), the failures
+   * judged by `policy`, or by the policy it gives for each email.
+   */
+  async attempt(
+    claim: EmailClaim,
+    policy: RetryPolicy | ((email: Notification) => RetryPolicy),
+  ): Promise<EmailOutcome[]> {
+    const policyOf = typeof policy === 'function' ? policy : () => policy;
     const lease = new EmailLease(this.clock.now(), this.leaseTimes);
-    const email = await this.unitOfWork.run(
-      (tx) => this.notifications.claimEmail(tx.manager, id, lease.claimedAt, lease.until),
-      { separate: true },
-    );
-    if (!email) return { outcome: 'skipped' };
-    const failure = await this.send(email, lease);
-    if (failure) {
-      return this.unitOfWork.run((tx) => this.recordFailure(tx, email, failure, policy), {
-        separate: true,
-      });
+    // A single statement commits on its own: no transaction block around it.
+    const emails = await claim(this.unitOfWork.dataSource.manager, lease);
+    if (emails.length === 0) return [];
+    const failures = await Promise.all(emails.map((email) => this.send(email, lease)));
+    const sent = emails.filter((_, index) => !failures[index]);
+    if (sent.length > 0) await this.recordSentWithinLease(sent, lease);
+    const outcomes: EmailOutcome[] = [];
+    for (const [index, email] of emails.entries()) {
+      const failure = failures[index];
+      const result: AttemptResult = failure
+        ? await this.unitOfWork.run(
+            (tx) => this.recordFailure(tx, email, failure, policyOf(email)),
+            { separate: true },
+          )
+        : { outcome: 'sent' };
+      outcomes.push({ email, result });
     }
-    return this.recordSentWithinLease(email, lease);
+    return outcomes;
+  }
+
+  /** One attempt at each of the emails `ids` still pending and not being sent. */
+  attemptEmails(ids: readonly string[], policy: RetryPolicy): Promise<EmailOutcome[]> {
+    return this.attempt(
+      (manager, lease) => this.notifications.claimEmails(manager, ids, lease),
+      policy,
+    );
   }
 
   async emitSent(tx: Tx, notification: Notification): Promise<void> {
@@ -115,31 +156,32 @@ export class EmailDelivery {
   }
 
   /**
-   * Marks the email SENT, trying again with a short backoff while a try can still end within
-   * the lease; past that the error is the caller's, and the email will be sent again.
+   * Marks the emails SENT, trying again with a short backoff while a try can still end within
+   * the lease; past that the error is the caller's, and the emails will be sent again.
    */
-  private async recordSentWithinLease(
-    email: Notification,
-    lease: EmailLease,
-  ): Promise<AttemptResult> {
-    const log = { notificationId: email.id, type: email.type, attempts: email.attempts };
+  private async recordSentWithinLease(emails: Notification[], lease: EmailLease): Promise<void> {
+    const log = { notificationIds: emails.map((email) => email.id) };
     for (let tries = 1; ; tries += 1) {
       try {
-        return await this.unitOfWork.run((tx) => this.recordSent(tx, email), { separate: true });
+        const recorded = await this.unitOfWork.run((tx) => this.recordSent(tx, emails), {
+          separate: true,
+        });
+        this.metrics.record('EMAIL', 'sent', recorded);
+        return;
       } catch (error) {
         this.metrics.recordSentMarkFailure();
         const delayMs = backoffDelayMs(tries, SENT_MARK_BACKOFF);
         if (!lease.mayRecord(new Date(this.clock.now().getTime() + delayMs))) {
           this.logger.error(
             { ...log, err: error, tries, leaseUntil: lease.until },
-            'email sent, but not marked SENT within its lease: it will be sent again (same Message-ID)',
+            'emails sent, but not marked SENT within their lease: they will be sent again (same Message-ID)',
           );
           throw error;
         }
         if (tries === 1) {
           this.logger.warn(
             { ...log, err: error, leaseUntil: lease.until },
-            'email sent, but marking it SENT failed; trying again while its lease lasts',
+            'emails sent, but marking them SENT failed; trying again while their lease lasts',
           );
         }
         await sleep(delayMs);
@@ -147,18 +189,23 @@ export class EmailDelivery {
     }
   }
 
-  private async recordSent(tx: Tx, email: Notification): Promise<AttemptResult> {
-    if (await this.notifications.settleSent(tx.manager, email, this.clock.now())) {
-      await this.emitSent(tx, email);
-      this.metrics.record('EMAIL', 'sent');
-    } else {
-      // An earlier try of this claim may also have committed without hearing back.
-      this.logger.warn(
-        { notificationId: email.id, type: email.type, attempts: email.attempts },
-        'email sent, but its claim was no longer its own (lapsed, erased, or already recorded): not recorded again',
-      );
+  /** Marks the emails SENT whose claims are still their own; returns how many it marked. */
+  private async recordSent(tx: Tx, emails: Notification[]): Promise<number> {
+    const recorded = new Set(
+      await this.notifications.settleSent(tx.manager, emails, this.clock.now()),
+    );
+    for (const email of emails) {
+      if (recorded.has(email.id)) {
+        await this.emitSent(tx, email);
+      } else {
+        // An earlier try of this claim may also have committed without hearing back.
+        this.logger.warn(
+          { notificationId: email.id, type: email.type, attempts: email.attempts },
+          'email sent, but its claim was no longer its own (lapsed, erased, or already recorded): not recorded again',
+        );
+      }
     }
-    return { outcome: 'sent' };
+    return recorded.size;
   }
 
   private async recordFailure(

@@ -62,12 +62,13 @@ export class EmailReleaseLoop implements OnApplicationBootstrap, BeforeApplicati
         batchSize,
         after,
       );
-      for (const email of due) {
+      for (let start = 0; start < due.length; start += this.emails.batchSize) {
         // Shutdown waits for this pass: with the SMTP server unreachable, every email of a
         // batch could otherwise hold it for a whole SMTP timeout.
         if (this.task.stopping) break;
-        const result = await this.emails.attempt(email.id, this.policy);
-        if (result.outcome === 'sent') sent += 1;
+        const ids = due.slice(start, start + this.emails.batchSize).map((email) => email.id);
+        const outcomes = await this.emails.attemptEmails(ids, this.policy);
+        sent += outcomes.filter(({ result }) => result.outcome === 'sent').length;
       }
       if (due.length < batchSize) break;
       after = due[due.length - 1];

@@ -1,53 +1,85 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { EventEnvelope, isEvent } from '@servicedesk/contracts';
+import { EventEnvelope, EventType, isEvent } from '@servicedesk/contracts';
 import { CLOCK, Clock, LOGGER, Logger, inSpan } from '@servicedesk/platform';
 import {
+  BatchEventHandler,
   Delivery,
-  EventHandler,
   PermanentError,
   TransientError,
   Tx,
   UnitOfWork,
 } from '@servicedesk/messaging';
 import { RecipientDirectory } from '../directory/recipient-directory.service';
+import type { Notification } from '../inbox/notification';
 import { NotificationRepository } from '../inbox/notification.repository';
 import { isNotifiable } from '../rules/notification-rules';
+import { CommittedBatches } from './committed-batches';
 import { AttemptResult, EmailDelivery, RetryPolicy } from './email-delivery.service';
 import { NotificationMetrics } from './notification-metrics';
 import { NotificationPlanner } from './notification-planner';
 
 type Failed = Extract<AttemptResult, { outcome: 'failed' | 'retry' }>;
 
+/** Where `handle` can undo the facts of a message that has to wait for a recipient. */
+const FACTS_SAVEPOINT = 'notification_facts';
+
+/** The event types whose facts the directory records (see `recordFacts`). */
+const FACT_EVENTS: ReadonlySet<string> = new Set<EventType>([
+  'user.registered',
+  'user.role_changed',
+  'user.erased',
+  'ticket.created',
+]);
+
+function carriesFacts(event: EventEnvelope): boolean {
+  return FACT_EVENTS.has(event.type);
+}
+
+/** An email sent for a message: the message's own retry (through the delay queues) is the schedule. */
+function messageRetryPolicy(delivery: Delivery): RetryPolicy {
+  return { finalAttempt: () => delivery.finalAttempt, nextAttemptAt: () => null };
+}
+
 /**
  * Handles every event the service subscribes to (see `notification.subscriptions.ts`).
- * In the message's inbox transaction (`handle`):
+ * In the message's inbox transaction (`handle`), which holds nothing slow:
  *
- * 1. records the facts it carries (people, ticket titles, erasures) in a transaction of its
- *    own, committed at once: the events of other people must not wait for this one to see
- *    a registration (the facts are idempotent and order-tolerant, so a retry redoes them
- *    harmlessly);
- * 2. stores the notifications it causes in a transaction of its own, committed at once
- *    (in-app ones are delivered by that, and `notification.sent` is emitted with them).
+ * 1. records the facts it carries (people, ticket titles, erasures); they are idempotent and
+ *    order-tolerant, so a retry redoes them harmlessly;
+ * 2. plans the notifications it causes (reading those facts) and stores them in one
+ *    statement, with `notification.sent` for the in-app ones (delivered by being stored).
  *
  * Once that committed (`afterCommit`, on every delivery of the message, so a retry finds
  * the inbox record and goes straight here):
  *
- * 3. sends the event's emails that are due now, each claimed and settled in short
- *    transactions of its own (see `EmailDelivery`): no transaction waits on SMTP;
+ * 3. sends the event's emails that are due now, claimed together and settled in short
+ *    statements of their own (see `EmailDelivery`): no transaction waits on SMTP;
  * 4. fails the message if any email failed: permanently (5xx, bad address) → parked in the
  *    DLQ at once; transiently → retried with backoff through the delay queues (sent ones
  *    are skipped then), or parked on the final attempt after the email is marked FAILED.
  *
  * A recipient the service has not heard of yet (their registration may still be on its
- * way) fails `handle`, after the known recipients' notifications were stored, so the
- * message is retried (their emails go with it, or with the release loop, whichever comes
- * first); on its final attempt the unknown ones are skipped with a warning.
+ * way) fails `handle`, so the message is retried (their emails go with it, or with the
+ * release loop, whichever comes first); on its final attempt the unknown ones are skipped
+ * with a warning. The facts and the known recipients' notifications must not wait for the
+ * retry, since the events of other people may need a registration or a title it carries:
+ * they are undone in the inbox transaction (to a savepoint taken before the facts, which
+ * also lets go of their row locks) and committed in a transaction of their own before
+ * `handle` fails.
+ *
+ * `handleBatch` does steps 1 and 2 for a whole batch in one transaction (a batch with an
+ * unknown recipient in it fails, and each of its messages is then handled on its own), and
+ * step 3 for the whole batch on the first of its messages' `afterCommit` calls, which the
+ * consumer makes one after the other (`committed-batches.ts`): the emails of many messages
+ * then share their claim, SMTP connections and SENT mark.
  *
  * Replaying a parked message makes its FAILED emails due again.
  */
 @Injectable()
-export class NotificationEventsHandler implements EventHandler {
+export class NotificationEventsHandler implements BatchEventHandler {
+  private readonly committed = new CommittedBatches<Map<string, Failed[]>>();
+
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly directory: RecipientDirectory,
@@ -60,52 +92,110 @@ export class NotificationEventsHandler implements EventHandler {
   ) {}
 
   async handle(event: EventEnvelope, tx: Tx, delivery: Delivery): Promise<void> {
-    await this.unitOfWork.run((own) => this.recordFacts(own.manager, event), { separate: true });
-    const now = this.clock.now();
+    const facts = carriesFacts(event);
+    if (facts) await tx.manager.query(`SAVEPOINT ${FACTS_SAVEPOINT}`);
+    await this.recordFacts(tx.manager, event);
     const { notifications: planned, unknownRecipients } = await this.planner.plan(
       tx.manager,
       event,
-      now,
+      this.clock.now(),
     );
-    await inSpan(
-      'store notifications',
-      { attributes: { 'notification.planned': planned.length } },
-      () =>
-        this.unitOfWork.run(
-          async (own) => {
-            const inserted = await this.notifications.insertNew(own.manager, planned);
-            const inApp = inserted.filter((n) => n.channel === 'IN_APP');
-            for (const notification of inApp) await this.emails.emitSent(own, notification);
-            this.metrics.record('IN_APP', 'sent', inApp.length);
-          },
-          { separate: true },
-        ),
-    );
+    if (unknownRecipients.length > 0 && !delivery.finalAttempt) {
+      if (facts) await tx.manager.query(`ROLLBACK TO SAVEPOINT ${FACTS_SAVEPOINT}`);
+      await this.unitOfWork.run(
+        async (own) => {
+          await this.recordFacts(own.manager, event);
+          await this.store(own, planned);
+        },
+        { separate: true },
+      );
+    } else {
+      await this.store(tx, planned);
+    }
     this.awaitUnknown(event, unknownRecipients, delivery);
+  }
+
+  /**
+   * Steps 1 and 2 for every event of a batch, in its one transaction: facts in delivery
+   * order, then every notification in one statement. Throws, before storing anything, if an
+   * event has a recipient not known yet (the consumer then handles each message alone).
+   */
+  async handleBatch(
+    events: readonly EventEnvelope[],
+    tx: Tx,
+    deliveries: readonly Delivery[],
+  ): Promise<void> {
+    for (const event of events) await this.recordFacts(tx.manager, event);
+    const plans = await this.planner.planAll(tx.manager, events, this.clock.now());
+    const waiting = plans.findIndex(
+      (plan, index) => plan.unknownRecipients.length > 0 && !deliveries[index].finalAttempt,
+    );
+    if (waiting >= 0) {
+      const event = events[waiting];
+      throw new TransientError(
+        `${event.type} ${event.id}: recipient(s) ${plans[waiting].unknownRecipients.join(', ')} not known yet`,
+      );
+    }
+    await this.store(
+      tx,
+      plans.flatMap((plan) => plan.notifications),
+    );
+    plans.forEach((plan, index) =>
+      this.awaitUnknown(events[index], plan.unknownRecipients, deliveries[index]),
+    );
+    this.committed.add(events, deliveries);
   }
 
   async afterCommit(event: EventEnvelope, delivery: Delivery): Promise<void> {
     if (!isNotifiable(event)) return;
-    const now = this.clock.now();
-    const due = await this.unitOfWork.run(async (tx) => {
+    const batch = this.committed.take(event.id);
+    const failures = batch
+      ? await batch.once(({ events, deliveries }) => this.sendEmailsOf(events, deliveries))
+      : await this.sendEmailsOf([event], [delivery]);
+    this.raise(event, failures.get(event.id) ?? []);
+  }
+
+  /**
+   * Sends the due emails of `events`, as many at once as the mailer takes (claimed, sent and
+   * marked together); returns the failures of each event's emails, by event id.
+   */
+  private async sendEmailsOf(
+    events: readonly EventEnvelope[],
+    deliveries: readonly Delivery[],
+  ): Promise<Map<string, Failed[]>> {
+    const deliveryOf = new Map(events.map((event, index) => [event.id, deliveries[index]]));
+    const notifiable = events.filter(isNotifiable).map((event) => event.id);
+    const failures = new Map<string, Failed[]>();
+    for (let start = 0; start < notifiable.length; start += this.emails.batchSize) {
+      const ids = notifiable.slice(start, start + this.emails.batchSize);
       // Only a first attempt can be a replay (a replay restarts the count). A retry from a
       // delay queue may find an email the release loop gave up on meanwhile: it stays FAILED.
-      if (delivery.attempt === 1) {
-        await this.notifications.reopenFailedOfEvent(tx.manager, event.id, now);
+      const replayed = ids.filter((id) => deliveryOf.get(id)?.attempt === 1);
+      const outcomes = await this.emails.attempt(
+        (manager, lease) =>
+          this.notifications.claimDueEmailsOfEvents(manager, ids, replayed, lease),
+        (email) => messageRetryPolicy(deliveryOf.get(email.sourceEventId) as Delivery),
+      );
+      for (const { email, result } of outcomes) {
+        if (result.outcome !== 'failed' && result.outcome !== 'retry') continue;
+        failures.set(email.sourceEventId, [...(failures.get(email.sourceEventId) ?? []), result]);
       }
-      return this.notifications.dueEmailsOfEvent(tx.manager, event.id, now);
-    });
-    const policy: RetryPolicy = {
-      finalAttempt: () => delivery.finalAttempt,
-      // The message's own retry (through the delay queues) is the schedule.
-      nextAttemptAt: () => null,
-    };
-    const failures: Failed[] = [];
-    for (const id of due) {
-      const result = await this.emails.attempt(id, policy);
-      if (result.outcome === 'failed' || result.outcome === 'retry') failures.push(result);
     }
-    this.raise(event, failures);
+    return failures;
+  }
+
+  /** Stores the planned notifications in one statement; in-app ones are delivered by that. */
+  private async store(tx: Tx, planned: Notification[]): Promise<void> {
+    await inSpan(
+      'store notifications',
+      { attributes: { 'notification.planned': planned.length } },
+      async () => {
+        const inserted = await this.notifications.insertNew(tx.manager, planned);
+        const inApp = inserted.filter((n) => n.channel === 'IN_APP');
+        for (const notification of inApp) await this.emails.emitSent(tx, notification);
+        this.metrics.record('IN_APP', 'sent', inApp.length);
+      },
+    );
   }
 
   private awaitUnknown(event: EventEnvelope, unknown: string[], delivery: Delivery): void {

@@ -3,9 +3,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { EventEnvelope } from '@servicedesk/contracts';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../config';
-import { Recipient, RecipientDirectory } from '../directory/recipient-directory.service';
+import {
+  DirectoryView,
+  Recipient,
+  RecipientDirectory,
+} from '../directory/recipient-directory.service';
 import type { Notification } from '../inbox/notification';
-import { channelsFor } from '../preferences/preferences';
+import { NotificationPreferences, channelsFor } from '../preferences/preferences';
 import { PreferencesRepository } from '../preferences/preferences.repository';
 import { quietHoursEnd } from '../preferences/quiet-hours';
 import {
@@ -21,6 +25,14 @@ const HOUR_MS = 3_600_000;
 
 /** Payload fields that name people (whose names a message may mention). */
 const PERSON_FIELDS = ['userId', 'requesterId', 'assigneeId', 'authorId', 'agentId', 'customerId'];
+
+const unique = <T>(values: T[]): T[] => [...new Set(values)];
+
+/** The ticket an event is about, if any (its title names it in messages). */
+function ticketIdOf(event: EventEnvelope): string | null {
+  const ticketId = (event.payload as { ticketId?: unknown }).ticketId;
+  return typeof ticketId === 'string' ? ticketId : null;
+}
 
 function peopleIn(payload: object): string[] {
   const record = payload as Record<string, unknown>;
@@ -59,39 +71,70 @@ export class NotificationPlanner {
   }
 
   async plan(manager: EntityManager, event: EventEnvelope, now: Date): Promise<Plan> {
-    const nothing: Plan = { notifications: [], unknownRecipients: [] };
-    if (!isNotifiable(event)) return nothing;
-    const targets = targetsOf(event, { now, criticalAppointmentMs: this.criticalAppointmentMs });
-    if (targets.length === 0) return nothing;
-    const people = await this.directory.findRecipients(manager, [
-      ...new Set([...targets.map((t) => t.recipientId), ...peopleIn(event.payload)]),
-    ]);
-    const reachable = targets.filter((t) => people.has(t.recipientId));
-    const unknownRecipients = await this.directory.unknownAmong(
-      manager,
-      targets.filter((t) => !people.has(t.recipientId)).map((t) => t.recipientId),
-    );
-    return {
-      notifications: await this.notificationsFor(manager, event, reachable, people, now),
-      unknownRecipients,
-    };
+    const [plan] = await this.planAll(manager, [event], now);
+    return plan;
   }
 
-  private async notificationsFor(
+  /**
+   * The plan of each of `events`, in their order, from two statements whatever their number:
+   * one reads the people and tickets they name, one the preferences of those to notify.
+   */
+  async planAll(
     manager: EntityManager,
+    events: readonly EventEnvelope[],
+    now: Date,
+  ): Promise<Plan[]> {
+    const context = { now, criticalAppointmentMs: this.criticalAppointmentMs };
+    const targeted = events.map((event) => ({
+      event,
+      targets: isNotifiable(event) ? targetsOf(event, context) : [],
+    }));
+    const named = targeted.filter(({ targets }) => targets.length > 0);
+    const directory = await this.directory.lookUp(
+      manager,
+      unique(
+        named.flatMap(({ event, targets }) => [
+          ...targets.map((t) => t.recipientId),
+          ...peopleIn(event.payload),
+        ]),
+      ),
+      unique(named.map(({ event }) => ticketIdOf(event)).filter((id) => id !== null)),
+    );
+    const reachableIds = unique(
+      named.flatMap(({ targets }) =>
+        targets.filter((t) => directory.recipients.has(t.recipientId)).map((t) => t.recipientId),
+      ),
+    );
+    const preferences =
+      reachableIds.length > 0
+        ? await this.preferences.findMany(manager, reachableIds)
+        : new Map<string, NotificationPreferences>();
+    return targeted.map(({ event, targets }) => ({
+      notifications: isNotifiable(event)
+        ? this.notificationsFor(
+            event,
+            targets.filter((t) => directory.recipients.has(t.recipientId)),
+            directory,
+            preferences,
+            now,
+          )
+        : [],
+      unknownRecipients: targets
+        .filter((t) => !directory.known.has(t.recipientId))
+        .map((t) => t.recipientId),
+    }));
+  }
+
+  private notificationsFor(
     event: EventEnvelope<NotifiableEventType>,
     reachable: RuleTarget[],
-    people: Map<string, Recipient>,
+    directory: DirectoryView,
+    preferences: Map<string, NotificationPreferences>,
     now: Date,
-  ): Promise<Notification[]> {
-    if (reachable.length === 0) return [];
-    const ticketId = (event.payload as { ticketId?: unknown }).ticketId;
-    const ticketTitle =
-      typeof ticketId === 'string' ? await this.directory.ticketTitle(manager, ticketId) : null;
-    const preferences = await this.preferences.findMany(
-      manager,
-      reachable.map((t) => t.recipientId),
-    );
+  ): Notification[] {
+    const ticketId = ticketIdOf(event);
+    const ticketTitle = (ticketId && directory.ticketTitles.get(ticketId)) ?? null;
+    const people = directory.recipients;
     const nameOf = (id: string | null | undefined) => (id && people.get(id)?.name) || 'Someone';
 
     return reachable.flatMap((target) => {

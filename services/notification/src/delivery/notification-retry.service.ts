@@ -33,7 +33,7 @@ export class NotificationRetry {
         `id: only a FAILED email can be retried (it is ${existing.channel} ${existing.status})`,
       );
     });
-    await this.emails.attempt(id, this.policy);
+    await this.emails.attemptEmails([id], this.policy);
     const notification = await this.unitOfWork.run((tx) =>
       this.notifications.findById(tx.manager, id),
     );

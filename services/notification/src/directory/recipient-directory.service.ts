@@ -12,6 +12,28 @@ export interface Recipient {
   timeZone: string;
 }
 
+/** What the directory knows of the people and tickets an event names (see `lookUp`). */
+export interface DirectoryView {
+  /** Who can be notified (registered, not erased), by id. */
+  recipients: Map<string, Recipient>;
+  /**
+   * Whose registration arrived, erased people included; anyone else may still be on their
+   * way, since events of different people are not ordered.
+   */
+  known: Set<string>;
+  ticketTitles: Map<string, string>;
+}
+
+/** A row of `lookUp`: a person (`erased` set) or a ticket (`erased` null). */
+interface DirectoryRow {
+  id: string;
+  email: string | null;
+  name: string | null;
+  timeZone: string | null;
+  erased: boolean | null;
+  title: string | null;
+}
+
 /**
  * The service's own record of people and ticket titles, fed by events. Events may arrive
  * late or out of order, so each fact carries the time it happened and an older one never
@@ -84,44 +106,41 @@ export class RecipientDirectory {
     );
   }
 
-  /** The people among `ids` who can be notified (registered, not erased), by id. */
-  async findRecipients(
-    manager: EntityManager,
-    ids: readonly string[],
-  ): Promise<Map<string, Recipient>> {
-    if (ids.length === 0) return new Map();
-    const rows = await queryRows<Recipient>(
-      manager,
-      `SELECT id, email, name, time_zone AS "timeZone" FROM ${TABLES.recipients}
-       WHERE id = ANY($1::uuid[]) AND erased_at IS NULL AND email IS NOT NULL`,
-      [ids],
-    );
-    return new Map(rows.map((row) => [row.id, row]));
-  }
-
   /**
-   * Those of `ids` whose registration has not arrived: no row at all, or only the role a
-   * `user.role_changed` that overtook it recorded. Erased people are known.
+   * What notifying about some people and tickets needs to know of them, in one statement:
+   * who of `personIds` can be notified, who is known at all, and the titles of `ticketIds`.
    */
-  async unknownAmong(manager: EntityManager, ids: readonly string[]): Promise<string[]> {
-    if (ids.length === 0) return [];
-    const rows = await queryRows<{ id: string }>(
+  async lookUp(
+    manager: EntityManager,
+    personIds: readonly string[],
+    ticketIds: readonly string[],
+  ): Promise<DirectoryView> {
+    const view: DirectoryView = {
+      recipients: new Map(),
+      known: new Set(),
+      ticketTitles: new Map(),
+    };
+    if (personIds.length === 0 && ticketIds.length === 0) return view;
+    const rows = await queryRows<DirectoryRow>(
       manager,
-      `SELECT id FROM ${TABLES.recipients}
-       WHERE id = ANY($1::uuid[]) AND (email IS NOT NULL OR erased_at IS NOT NULL)`,
-      [ids],
+      `SELECT id, email, name, time_zone AS "timeZone", erased_at IS NOT NULL AS erased, NULL AS title
+       FROM ${TABLES.recipients} WHERE id = ANY($1::uuid[])
+       UNION ALL
+       SELECT id, NULL, NULL, NULL, NULL, title FROM ${TABLES.tickets} WHERE id = ANY($2::uuid[])`,
+      [personIds, ticketIds],
     );
-    const known = new Set(rows.map((row) => row.id));
-    return ids.filter((id) => !known.has(id));
-  }
-
-  async ticketTitle(manager: EntityManager, ticketId: string): Promise<string | null> {
-    const [row] = await queryRows<{ title: string }>(
-      manager,
-      `SELECT title FROM ${TABLES.tickets} WHERE id = $1`,
-      [ticketId],
-    );
-    return row?.title ?? null;
+    for (const { id, email, name, timeZone, erased, title } of rows) {
+      if (erased === null) {
+        view.ticketTitles.set(id, title as string);
+        continue;
+      }
+      // Only a role that overtook the registration is no way to reach someone.
+      if (erased || email !== null) view.known.add(id);
+      if (!erased && email !== null) {
+        view.recipients.set(id, { id, email, name: name as string, timeZone: timeZone as string });
+      }
+    }
+    return view;
   }
 
   /** The time zone quiet hours are read in; null until the person is known. */

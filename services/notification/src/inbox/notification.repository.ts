@@ -20,8 +20,14 @@ export interface NotificationFilter {
   unreadOnly?: boolean;
 }
 
-/** One attempt at an email, as `claimEmail` took it: the row and its attempt count then. */
+/** One attempt at an email, as `claimEmails` took it: the row and its attempt count then. */
 export type Claim = Pick<Notification, 'id' | 'attempts'>;
+
+/** When a claim was taken and how long it lasts (see `delivery/email-lease.ts`). */
+export interface LeaseWindow {
+  claimedAt: Date;
+  until: Date;
+}
 
 export interface NotificationPageQuery {
   filter: NotificationFilter;
@@ -31,7 +37,7 @@ export interface NotificationPageQuery {
 
 const COLUMNS = notificationColumns('n');
 
-/** An email no attempt holds a lease on (`claimEmail`) at `now`: free, or its sender died mid-send. */
+/** An email no attempt holds a lease on (`claimEmails`) at `now`: free, or its sender died mid-send. */
 const notBeingSent = (now: string) => `(sending_until IS NULL OR sending_until <= ${now})`;
 
 /** Every statement on `notification.notifications`. Writes take the transaction's manager. */
@@ -41,18 +47,15 @@ export class NotificationRepository {
 
   /**
    * Inserts the rows that do not exist yet (per event, recipient and channel) and returns
-   * those it inserted. Nobody erased is notified, even by an event that was on its way: the
-   * recipients' directory rows are locked first, so an erasure running at the same time
-   * either waits for these rows and deletes them, or committed before and this insert sees it.
+   * those it inserted, in one statement. Nobody erased is notified, even by an event that was
+   * on its way: the recipients' directory rows are locked first (in id order), so an erasure
+   * running at the same time either waits for these rows and deletes them, or committed
+   * before, and then the lock reads its tombstone and the row is not inserted.
    */
   async insertNew(manager: EntityManager, rows: Notification[]): Promise<Notification[]> {
     if (rows.length === 0) return [];
-    await manager.query(
-      `SELECT id FROM ${TABLES.recipients} WHERE id = ANY($1::uuid[]) ORDER BY id FOR SHARE`,
-      [[...new Set(rows.map((row) => row.recipientId))]],
-    );
     const columns = notificationColumnNames();
-    const values: unknown[] = [];
+    const values: unknown[] = [[...new Set(rows.map((row) => row.recipientId))]];
     const tuples = rows.map((row) => {
       const placeholders = NOTIFICATION_COLUMNS.map((property) => {
         values.push(row[property]);
@@ -62,11 +65,13 @@ export class NotificationRepository {
     });
     return queryRows<Notification>(
       manager,
-      `INSERT INTO ${TABLES.notifications} AS n (${columns.join(', ')})
-       SELECT * FROM (VALUES ${tuples.join(', ')}) AS v(${columns.join(', ')})
-       WHERE NOT EXISTS (
-         SELECT 1 FROM ${TABLES.recipients} r WHERE r.id = v.recipient_id AND r.erased_at IS NOT NULL
+      `WITH alive AS (
+         SELECT id FROM ${TABLES.recipients}
+         WHERE id = ANY($1::uuid[]) AND erased_at IS NULL ORDER BY id FOR SHARE
        )
+       INSERT INTO ${TABLES.notifications} AS n (${columns.join(', ')})
+       SELECT * FROM (VALUES ${tuples.join(', ')}) AS v(${columns.join(', ')})
+       WHERE v.recipient_id IN (SELECT id FROM alive)
        ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING
        RETURNING ${COLUMNS}`,
       values,
@@ -143,29 +148,31 @@ export class NotificationRepository {
     return rows.length;
   }
 
-  /** Emails of one event still to send, due at `now` and not being sent. */
-  async dueEmailsOfEvent(manager: EntityManager, eventId: string, now: Date): Promise<string[]> {
-    const rows = await queryRows<{ id: string }>(
+  /**
+   * Claims, in one statement, every email of `eventIds` that is due at the lease's start and
+   * not being sent, as `claimEmails` does; for the events of `reopenEventIds` (their messages
+   * were replayed from the DLQ), their FAILED ones too, with a fresh budget of attempts of
+   * which this is the first.
+   */
+  async claimDueEmailsOfEvents(
+    manager: EntityManager,
+    eventIds: readonly string[],
+    reopenEventIds: readonly string[],
+    lease: LeaseWindow,
+  ): Promise<Notification[]> {
+    if (eventIds.length === 0) return [];
+    return queryRows<Notification>(
       manager,
-      `SELECT id FROM ${TABLES.notifications}
-       WHERE source_event_id = $1 AND channel = 'EMAIL' AND status = 'PENDING' AND deliver_after <= $2
-         AND ${notBeingSent('$2')}
-       ORDER BY id`,
-      [eventId, now],
+      `UPDATE ${TABLES.notifications} n SET
+         attempts = CASE WHEN n.status = 'FAILED' THEN 1 ELSE n.attempts + 1 END,
+         deliver_after = CASE WHEN n.status = 'FAILED' THEN $2 ELSE n.deliver_after END,
+         status = 'PENDING', sending_until = $3
+       WHERE n.source_event_id = ANY($1::uuid[]) AND n.channel = 'EMAIL'
+         AND ((n.status = 'PENDING' AND n.deliver_after <= $2 AND ${notBeingSent('$2')})
+              OR (n.status = 'FAILED' AND n.source_event_id = ANY($4::uuid[])))
+       RETURNING ${COLUMNS}`,
+      [eventIds, lease.claimedAt, lease.until, reopenEventIds],
     );
-    return rows.map((row) => row.id);
-  }
-
-  /** Makes the FAILED emails of an event due again (its message was replayed from the DLQ). */
-  async reopenFailedOfEvent(manager: EntityManager, eventId: string, now: Date): Promise<number> {
-    const rows = await queryRows<{ id: string }>(
-      manager,
-      `UPDATE ${TABLES.notifications} SET status = 'PENDING', attempts = 0, deliver_after = $2
-       WHERE source_event_id = $1 AND channel = 'EMAIL' AND status = 'FAILED'
-       RETURNING id`,
-      [eventId, now],
-    );
-    return rows.length;
   }
 
   /** Makes one FAILED email due again with a fresh budget of attempts; undefined if it is not one. */
@@ -202,35 +209,45 @@ export class NotificationRepository {
   }
 
   /**
-   * Claims a pending email for one attempt at sending it, until `until`: counts the attempt
-   * and leases the row, atomically, so of two claimers only one gets it. Undefined when it is
-   * sent, failed, gone (erased), or leased to another sender. The caller commits the claim
-   * before it sends; the row's `attempts` then identifies the claim to `settle…` below.
+   * Claims pending emails for one attempt at sending each, until `lease.until`, in one
+   * statement: counts the attempt and leases the row, atomically, so of two claimers only
+   * one gets it. Leaves out those sent, failed, gone (erased), or leased to another sender.
+   * The caller commits the claim before it sends; the row's `attempts` then identifies the
+   * claim to `settle…` below.
    */
-  async claimEmail(
+  async claimEmails(
     manager: EntityManager,
-    id: string,
-    now: Date,
-    until: Date,
-  ): Promise<Notification | undefined> {
-    const [row] = await queryRows<Notification>(
+    ids: readonly string[],
+    lease: LeaseWindow,
+  ): Promise<Notification[]> {
+    if (ids.length === 0) return [];
+    return queryRows<Notification>(
       manager,
       `UPDATE ${TABLES.notifications} n SET attempts = n.attempts + 1, sending_until = $3
-       WHERE n.id = $1 AND n.channel = 'EMAIL' AND n.status = 'PENDING'
-         AND (n.sending_until IS NULL OR n.sending_until <= $2)
+       WHERE n.id = ANY($1::uuid[]) AND n.channel = 'EMAIL' AND n.status = 'PENDING'
+         AND ${notBeingSent('$2')}
        RETURNING ${COLUMNS}`,
-      [id, now, until],
+      [ids, lease.claimedAt, lease.until],
     );
-    return row;
   }
 
   /**
-   * Records that the claimed attempt sent the email. False when the claim is no longer the
-   * row's (it expired and another attempt took over, or the person was erased): the caller
-   * then reports nothing, so a mail is reported sent once.
+   * Records that the claimed attempts sent their emails, in one statement; returns the ids
+   * recorded. One is left out when its claim is no longer the row's (it expired and another
+   * attempt took over, or the person was erased): the caller then reports nothing of it, so
+   * a mail is reported sent once.
    */
-  async settleSent(manager: EntityManager, claim: Claim, now: Date): Promise<boolean> {
-    return this.settle(manager, claim, `status = 'SENT', sent_at = $3`, [now]);
+  async settleSent(manager: EntityManager, claims: readonly Claim[], now: Date): Promise<string[]> {
+    if (claims.length === 0) return [];
+    const rows = await queryRows<{ id: string }>(
+      manager,
+      `UPDATE ${TABLES.notifications} n SET status = 'SENT', sent_at = $3, sending_until = NULL
+       FROM unnest($1::uuid[], $2::int[]) AS c(id, attempts)
+       WHERE n.id = c.id AND n.attempts = c.attempts AND n.status = 'PENDING'
+       RETURNING n.id`,
+      [claims.map((claim) => claim.id), claims.map((claim) => claim.attempts), now],
+    );
+    return rows.map((row) => row.id);
   }
 
   /** Records a failed attempt; the email stays pending, due again at `deliverAfter` if given. */
