@@ -154,7 +154,7 @@ export class OutboxRelay {
   wake(): void {
     if (this.stopped) return;
     this.wanted = true;
-    // Each row is published in the trace it was written in; the relay's own rounds are in none.
+    // Each row is published in the trace it was written in; the relay's own passes are in none.
     this.draining ??= untraced(() => this.drain()).finally(() => {
       this.draining = undefined;
       if (this.wanted && !this.stopped) this.wake();
@@ -219,7 +219,7 @@ export class OutboxRelay {
 
   /**
    * Wakes the relay when the earliest postponed row is due (at the latest after a poll
-   * interval). Asks the database only when that time may have changed: a round postponed
+   * interval). Asks the database only when that time may have changed: a pass postponed
    * rows, or the previous due time has passed; otherwise the timer set then still holds.
    */
   private async scheduleDue(): Promise<void> {
