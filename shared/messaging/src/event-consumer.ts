@@ -83,15 +83,6 @@ export class EventConsumer implements MessageSettlement {
 
   constructor(private readonly deps: EventConsumerDependencies) {
     const { options } = deps;
-    this.failures = new FailedMessages({
-      ...deps,
-      connection: {
-        publisher: () => this.connection.publisher(),
-        reset: (reason) => this.connection.reset(reason),
-      },
-      declared: (queue) => this.declared.get(queue),
-    });
-    this.batches = new BatchConsumption(this, this.failures, deps);
     this.connection = new ConsumerConnection({
       url: deps.rabbitmqUrl,
       name: `${deps.service} consumers`,
@@ -105,6 +96,12 @@ export class EventConsumer implements MessageSettlement {
           : options.prefetch,
       })),
     });
+    this.failures = new FailedMessages({
+      ...deps,
+      connection: this.connection,
+      declared: (queue) => this.declared.get(queue),
+    });
+    this.batches = new BatchConsumption(this, this.failures, deps);
   }
 
   get brokerConnected(): boolean {
