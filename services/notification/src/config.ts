@@ -45,7 +45,7 @@ const notificationVariables = z.object({
   /** Deadline of one whole SMTP conversation, past which it is a transient failure; sets the lease. */
   NOTIFICATION_SMTP_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /** SMTP connections kept open and used at once; also how many emails a delivery sends at once. */
-  NOTIFICATION_SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
+  NOTIFICATION_SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /** Messages one pooled connection carries before it is closed and replaced. */
   NOTIFICATION_SMTP_MAX_MESSAGES_PER_CONNECTION: z.coerce.number().int().min(1).default(100),
   /** How often held or retried emails are looked for; 0 turns the timer off (on demand only). */

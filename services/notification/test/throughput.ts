@@ -8,7 +8,9 @@
  *     npx tsc --outDir /tmp/notification-throughput --rootDir services/notification \
  *       --module commonjs --target es2022 --esModuleInterop --experimentalDecorators \
  *       --emitDecoratorMetadata --skipLibCheck --types node services/notification/test/throughput.ts
- *     node /tmp/notification-throughput/test/throughput.js [events] [people]
+ *     cp services/notification/src/schema.graphql /tmp/notification-throughput/src/
+ *     NODE_PATH=node_modules node /tmp/notification-throughput/test/throughput.js \
+ *       [events=2000] [people=50] [smtp pool size=10]
  *
  * The SMTP server runs in the same process (it parses every mail), so the email figure is
  * on the low side of what a separate mail server would allow.
@@ -19,6 +21,7 @@ import { Person, startNotificationService } from './notification-service.fixture
 
 const EVENTS = Number(process.argv[2] ?? 2000);
 const PEOPLE = Number(process.argv[3] ?? 50);
+const SMTP_POOL_SIZE = process.argv[4] ?? '10';
 const POLL_MS = 50;
 
 interface Progress {
@@ -27,7 +30,7 @@ interface Progress {
 }
 
 async function main(): Promise<void> {
-  const service = await startNotificationService();
+  const service = await startNotificationService({ NOTIFICATION_SMTP_POOL_SIZE: SMTP_POOL_SIZE });
   try {
     const people: Person[] = [];
     for (let n = 0; n < PEOPLE; n += 1) people.push(await service.registerPerson('CUSTOMER'));

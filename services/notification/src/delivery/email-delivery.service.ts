@@ -1,6 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, Clock, LOGGER, Logger, inSpan } from '@servicedesk/platform';
+import {
+  CLOCK,
+  Clock,
+  LOGGER,
+  Logger,
+  RequestContext,
+  inSpan,
+  runWithContext,
+} from '@servicedesk/platform';
 import { EntityManager } from 'typeorm';
 import { BackoffPolicy, Tx, UnitOfWork, backoffDelayMs } from '@servicedesk/messaging';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../config';
@@ -8,6 +16,7 @@ import type { Notification } from '../inbox/notification';
 import { LeaseWindow, NotificationRepository } from '../inbox/notification.repository';
 import { EmailLease, EmailLeaseTimes, emailLeaseTimes } from './email-lease';
 import { Mailer } from './mailer';
+import { SendSlots } from './send-slots';
 import { NotificationMetrics } from './notification-metrics';
 import { SmtpFailure, classifySmtpFailure } from './smtp-failure';
 
@@ -38,6 +47,9 @@ const CLAIMED_TOO_LATE: SmtpFailure = {
 /** Claims, in one statement through `manager`, the emails an attempt is to send under `lease`. */
 export type EmailClaim = (manager: EntityManager, lease: LeaseWindow) => Promise<Notification[]>;
 
+/** Runs work about one email in the context of its event. */
+type EmailContext = <T>(email: Notification, work: () => Promise<T>) => Promise<T>;
+
 /** What became of one claimed email. */
 export interface EmailOutcome {
   email: Notification;
@@ -63,13 +75,10 @@ export interface EmailOutcome {
  */
 @Injectable()
 export class EmailDelivery {
-  /**
-   * Emails claimed and sent at once: as many as the mailer has SMTP connections. One more
-   * would wait for a connection, and the wait counts against its deadline (a slow server
-   * would then fail mails that never reached it).
-   */
+  /** Emails claimed together: as many as the mailer has SMTP connections. */
   readonly batchSize: number;
   private readonly leaseTimes: EmailLeaseTimes;
+  private readonly slots: SendSlots;
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
@@ -82,6 +91,7 @@ export class EmailDelivery {
   ) {
     this.leaseTimes = emailLeaseTimes(config);
     this.batchSize = config.NOTIFICATION_SMTP_POOL_SIZE;
+    this.slots = new SendSlots(config.NOTIFICATION_SMTP_POOL_SIZE);
   }
 
   /**
@@ -91,22 +101,30 @@ export class EmailDelivery {
   async attempt(
     claim: EmailClaim,
     policy: RetryPolicy | ((email: Notification) => RetryPolicy),
+    contextOf?: (email: Notification) => RequestContext,
   ): Promise<EmailOutcome[]> {
     const policyOf = typeof policy === 'function' ? policy : () => policy;
+    // The emails of several events go together: each is sent, logged and reported in the
+    // context (correlation id) of its own event.
+    const within = <T>(email: Notification, work: () => Promise<T>): Promise<T> =>
+      contextOf ? runWithContext(contextOf(email), work) : work();
     const lease = new EmailLease(this.clock.now(), this.leaseTimes);
     // A single statement commits on its own: no transaction block around it.
     const emails = await claim(this.unitOfWork.dataSource.manager, lease);
     if (emails.length === 0) return [];
-    const failures = await Promise.all(emails.map((email) => this.send(email, lease)));
+    const failures = await Promise.all(
+      emails.map((email) => within(email, () => this.send(email, lease))),
+    );
     const sent = emails.filter((_, index) => !failures[index]);
-    if (sent.length > 0) await this.recordSentWithinLease(sent, lease);
+    if (sent.length > 0) await this.recordSentWithinLease(sent, lease, within);
     const outcomes: EmailOutcome[] = [];
     for (const [index, email] of emails.entries()) {
       const failure = failures[index];
       const result: AttemptResult = failure
-        ? await this.unitOfWork.run(
-            (tx) => this.recordFailure(tx, email, failure, policyOf(email)),
-            { separate: true },
+        ? await within(email, () =>
+            this.unitOfWork.run((tx) => this.recordFailure(tx, email, failure, policyOf(email)), {
+              separate: true,
+            }),
           )
         : { outcome: 'sent' };
       outcomes.push({ email, result });
@@ -135,8 +153,12 @@ export class EmailDelivery {
     });
   }
 
-  /** Sends the claimed email; the failure, if it was not accepted. */
-  private async send(email: Notification, lease: EmailLease): Promise<SmtpFailure | undefined> {
+  /** Sends the claimed email once a connection is free; the failure, if it was not accepted. */
+  private send(email: Notification, lease: EmailLease): Promise<SmtpFailure | undefined> {
+    return this.slots.run(() => this.sendNow(email, lease));
+  }
+
+  private async sendNow(email: Notification, lease: EmailLease): Promise<SmtpFailure | undefined> {
     if (!lease.maySend(this.clock.now())) return CLAIMED_TOO_LATE;
     try {
       // In the trace of the event that caused the email, when a consumer sends it.
@@ -159,11 +181,15 @@ export class EmailDelivery {
    * Marks the emails SENT, trying again with a short backoff while a try can still end within
    * the lease; past that the error is the caller's, and the emails will be sent again.
    */
-  private async recordSentWithinLease(emails: Notification[], lease: EmailLease): Promise<void> {
+  private async recordSentWithinLease(
+    emails: Notification[],
+    lease: EmailLease,
+    within: EmailContext,
+  ): Promise<void> {
     const log = { notificationIds: emails.map((email) => email.id) };
     for (let tries = 1; ; tries += 1) {
       try {
-        const recorded = await this.unitOfWork.run((tx) => this.recordSent(tx, emails), {
+        const recorded = await this.unitOfWork.run((tx) => this.recordSent(tx, emails, within), {
           separate: true,
         });
         this.metrics.record('EMAIL', 'sent', recorded);
@@ -190,13 +216,13 @@ export class EmailDelivery {
   }
 
   /** Marks the emails SENT whose claims are still their own; returns how many it marked. */
-  private async recordSent(tx: Tx, emails: Notification[]): Promise<number> {
+  private async recordSent(tx: Tx, emails: Notification[], within: EmailContext): Promise<number> {
     const recorded = new Set(
       await this.notifications.settleSent(tx.manager, emails, this.clock.now()),
     );
     for (const email of emails) {
       if (recorded.has(email.id)) {
-        await this.emitSent(tx, email);
+        await within(email, () => this.emitSent(tx, email));
       } else {
         // An earlier try of this claim may also have committed without hearing back.
         this.logger.warn(

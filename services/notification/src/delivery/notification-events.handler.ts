@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { EventEnvelope, EventType, isEvent } from '@servicedesk/contracts';
-import { CLOCK, Clock, LOGGER, Logger, inSpan } from '@servicedesk/platform';
+import { EventEnvelope, EventPayload, EventType, isEvent } from '@servicedesk/contracts';
+import { CLOCK, Clock, LOGGER, Logger, inSpan, runWithContext } from '@servicedesk/platform';
 import {
   BatchEventHandler,
   Delivery,
@@ -20,6 +20,12 @@ import { NotificationMetrics } from './notification-metrics';
 import { NotificationPlanner } from './notification-planner';
 
 type Failed = Extract<AttemptResult, { outcome: 'failed' | 'retry' }>;
+
+/**
+ * Claims of one batch's emails under way at once: each holds a database connection only for
+ * its claim and its SENT mark, which overlap the others' SMTP conversations.
+ */
+const CLAIMS_IN_FLIGHT = 4;
 
 /** Where `handle` can undo the facts of a message that has to wait for a recipient. */
 const FACTS_SAVEPOINT = 'notification_facts';
@@ -105,12 +111,12 @@ export class NotificationEventsHandler implements BatchEventHandler {
       await this.unitOfWork.run(
         async (own) => {
           await this.recordFacts(own.manager, event);
-          await this.store(own, planned);
+          await this.store(own, [event], planned);
         },
         { separate: true },
       );
     } else {
-      await this.store(tx, planned);
+      await this.store(tx, [event], planned);
     }
     this.awaitUnknown(event, unknownRecipients, delivery);
   }
@@ -125,7 +131,7 @@ export class NotificationEventsHandler implements BatchEventHandler {
     tx: Tx,
     deliveries: readonly Delivery[],
   ): Promise<void> {
-    for (const event of events) await this.recordFacts(tx.manager, event);
+    await this.recordFacts(tx.manager, ...events);
     const plans = await this.planner.planAll(tx.manager, events, this.clock.now());
     const waiting = plans.findIndex(
       (plan, index) => plan.unknownRecipients.length > 0 && !deliveries[index].finalAttempt,
@@ -138,6 +144,7 @@ export class NotificationEventsHandler implements BatchEventHandler {
     }
     await this.store(
       tx,
+      events,
       plans.flatMap((plan) => plan.notifications),
     );
     plans.forEach((plan, index) =>
@@ -156,18 +163,23 @@ export class NotificationEventsHandler implements BatchEventHandler {
   }
 
   /**
-   * Sends the due emails of `events`, as many at once as the mailer takes (claimed, sent and
-   * marked together); returns the failures of each event's emails, by event id.
+   * Sends the due emails of `events`, a few claims at a time (one claim's statements overlap
+   * another's SMTP conversations; `EmailDelivery` never has more mails out than connections);
+   * returns the failures of each event's emails, by event id.
    */
   private async sendEmailsOf(
     events: readonly EventEnvelope[],
     deliveries: readonly Delivery[],
   ): Promise<Map<string, Failed[]>> {
     const deliveryOf = new Map(events.map((event, index) => [event.id, deliveries[index]]));
+    const eventOf = new Map(events.map((event) => [event.id, event]));
+    const groups: string[][] = [];
     const notifiable = events.filter(isNotifiable).map((event) => event.id);
-    const failures = new Map<string, Failed[]>();
     for (let start = 0; start < notifiable.length; start += this.emails.batchSize) {
-      const ids = notifiable.slice(start, start + this.emails.batchSize);
+      groups.push(notifiable.slice(start, start + this.emails.batchSize));
+    }
+    const failures = new Map<string, Failed[]>();
+    const sendGroup = async (ids: string[]) => {
       // Only a first attempt can be a replay (a replay restarts the count). A retry from a
       // delay queue may find an email the release loop gave up on meanwhile: it stays FAILED.
       const replayed = ids.filter((id) => deliveryOf.get(id)?.attempt === 1);
@@ -175,24 +187,45 @@ export class NotificationEventsHandler implements BatchEventHandler {
         (manager, lease) =>
           this.notifications.claimDueEmailsOfEvents(manager, ids, replayed, lease),
         (email) => messageRetryPolicy(deliveryOf.get(email.sourceEventId) as Delivery),
+        (email) => ({
+          correlationId: (eventOf.get(email.sourceEventId) as EventEnvelope).correlationId,
+          identity: null,
+        }),
       );
       for (const { email, result } of outcomes) {
         if (result.outcome !== 'failed' && result.outcome !== 'retry') continue;
         failures.set(email.sourceEventId, [...(failures.get(email.sourceEventId) ?? []), result]);
       }
-    }
+    };
+    const workers = Array.from({ length: Math.min(CLAIMS_IN_FLIGHT, groups.length) }, async () => {
+      for (let group = groups.shift(); group; group = groups.shift()) await sendGroup(group);
+    });
+    await Promise.all(workers);
     return failures;
   }
 
-  /** Stores the planned notifications in one statement; in-app ones are delivered by that. */
-  private async store(tx: Tx, planned: Notification[]): Promise<void> {
+  /**
+   * Stores the planned notifications of `events` in one statement; in-app ones are delivered
+   * by that, each reported in the context (correlation id) of its own event.
+   */
+  private async store(
+    tx: Tx,
+    events: readonly EventEnvelope[],
+    planned: Notification[],
+  ): Promise<void> {
+    const eventOf = new Map(events.map((event) => [event.id, event]));
     await inSpan(
       'store notifications',
       { attributes: { 'notification.planned': planned.length } },
       async () => {
         const inserted = await this.notifications.insertNew(tx.manager, planned);
         const inApp = inserted.filter((n) => n.channel === 'IN_APP');
-        for (const notification of inApp) await this.emails.emitSent(tx, notification);
+        for (const notification of inApp) {
+          const { correlationId } = eventOf.get(notification.sourceEventId) as EventEnvelope;
+          await runWithContext({ correlationId, identity: null }, () =>
+            this.emails.emitSent(tx, notification),
+          );
+        }
         this.metrics.record('IN_APP', 'sent', inApp.length);
       },
     );
@@ -211,22 +244,30 @@ export class NotificationEventsHandler implements BatchEventHandler {
     );
   }
 
-  private async recordFacts(manager: EntityManager, event: EventEnvelope): Promise<void> {
-    const occurredAt = new Date(event.occurredAt);
-    if (isEvent(event, 'user.registered')) {
-      await this.directory.recordRegistration(manager, event.payload, occurredAt);
-    } else if (isEvent(event, 'user.role_changed')) {
-      await this.directory.recordRole(
-        manager,
-        event.payload.userId,
-        event.payload.role,
-        occurredAt,
-      );
-    } else if (isEvent(event, 'user.erased')) {
-      await this.directory.erase(manager, event.payload.userId, occurredAt);
-    } else if (isEvent(event, 'ticket.created')) {
-      await this.directory.recordTicket(manager, event.payload);
+  /**
+   * Records the facts `events` carry: people's in delivery order, then every ticket in one
+   * statement (a ticket of someone erased in the same batch is not recorded either way).
+   */
+  private async recordFacts(manager: EntityManager, ...events: EventEnvelope[]): Promise<void> {
+    const tickets: Array<EventPayload<'ticket.created'>> = [];
+    for (const event of events) {
+      const occurredAt = new Date(event.occurredAt);
+      if (isEvent(event, 'user.registered')) {
+        await this.directory.recordRegistration(manager, event.payload, occurredAt);
+      } else if (isEvent(event, 'user.role_changed')) {
+        await this.directory.recordRole(
+          manager,
+          event.payload.userId,
+          event.payload.role,
+          occurredAt,
+        );
+      } else if (isEvent(event, 'user.erased')) {
+        await this.directory.erase(manager, event.payload.userId, occurredAt);
+      } else if (isEvent(event, 'ticket.created')) {
+        tickets.push(event.payload);
+      }
     }
+    await this.directory.recordTickets(manager, tickets);
   }
 
   private raise(event: EventEnvelope, failures: Failed[]): void {

@@ -92,17 +92,27 @@ export class RecipientDirectory {
     await manager.query(`DELETE FROM ${TABLES.tickets} WHERE requester_id = $1`, [userId]);
   }
 
-  /** A ticket of an erased requester is not recorded: its title is theirs. */
-  async recordTicket(
+  /** Tickets of erased requesters are not recorded: their titles are theirs. One statement. */
+  async recordTickets(
     manager: EntityManager,
-    ticket: Pick<EventPayload<'ticket.created'>, 'ticketId' | 'title' | 'requesterId'>,
+    tickets: ReadonlyArray<
+      Pick<EventPayload<'ticket.created'>, 'ticketId' | 'title' | 'requesterId'>
+    >,
   ): Promise<void> {
+    if (tickets.length === 0) return;
     await manager.query(
       `INSERT INTO ${TABLES.tickets} (id, title, requester_id)
-       SELECT $1, $2, $3
-       WHERE NOT EXISTS (SELECT 1 FROM ${TABLES.recipients} WHERE id = $3 AND erased_at IS NOT NULL)
+       SELECT t.id, t.title, t.requester_id
+       FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS t(id, title, requester_id)
+       WHERE NOT EXISTS (
+         SELECT 1 FROM ${TABLES.recipients} r WHERE r.id = t.requester_id AND r.erased_at IS NOT NULL
+       )
        ON CONFLICT (id) DO NOTHING`,
-      [ticket.ticketId, ticket.title, ticket.requesterId],
+      [
+        tickets.map((ticket) => ticket.ticketId),
+        tickets.map((ticket) => ticket.title),
+        tickets.map((ticket) => ticket.requesterId),
+      ],
     );
   }
 
