@@ -79,6 +79,23 @@ const tracerProvider = new tracing.BasicTracerProvider({
 
 const hostOf = (url: string) => new URL(url).host;
 
+/** The spans of `traceSpans` above `span`, from its parent up to the root. */
+function ancestry(
+  span: tracing.ReadableSpan,
+  traceSpans: tracing.ReadableSpan[],
+): tracing.ReadableSpan[] {
+  const byId = new Map(traceSpans.map((each) => [each.spanContext().spanId, each]));
+  const above: tracing.ReadableSpan[] = [];
+  for (
+    let at = byId.get(span.parentSpanContext?.spanId ?? '');
+    at;
+    at = byId.get(at.parentSpanContext?.spanId ?? '')
+  ) {
+    above.push(at);
+  }
+  return above;
+}
+
 async function rabbitmqPrometheus(): Promise<string> {
   const host = `${new URL(testInfrastructure.rabbitmqUrl).hostname}:${RABBITMQ_PROMETHEUS_PORT}`;
   const reachable = await fetch(`http://${host}/metrics`).then(
@@ -354,7 +371,7 @@ describe('what operators watch, on a running platform', () => {
   );
 
   it(
-    'traces a reminder from the detector round that emitted it to its email, and no idle round',
+    'traces a reminder from the detector round that emitted it to its emails, and no idle round',
     async () => {
       // Half an hour before the appointment: its one-hour reminder is due.
       stack.clocks.appointment.travelTo(new Date(Date.parse(appointmentStartsAt) - 30 * MINUTE_MS));
@@ -363,6 +380,8 @@ describe('what operators watch, on a running platform', () => {
           .getFinishedSpans()
           .filter((other) => other.spanContext().traceId === span.spanContext().traceId);
 
+      // The notification's processing span ends after the emails it sends, so once it is in,
+      // the whole trace is.
       const reminderTrace = await waitFor(
         () => {
           const round = spans
@@ -370,24 +389,37 @@ describe('what operators watch, on a running platform', () => {
             .find(
               (span) =>
                 span.name === 'emitting appointment reminders' &&
-                inTraceOf(span).some((other) => other.name === 'smtp send'),
+                inTraceOf(span).some(
+                  (other) =>
+                    other.name === 'process appointment.reminder_due' &&
+                    other.attributes['messaging.destination.name'] === 'notification.deliveries',
+                ),
             );
           return round && inTraceOf(round);
         },
         {
           timeoutMs: SETTLE_MS,
-          description: "the reminder's email in a detector round's trace",
+          description:
+            "the notification service's processing of a reminder, in a detector round's trace",
         },
       );
 
       const roots = reminderTrace.filter((span) => span.parentSpanContext === undefined);
       expect(roots.map((span) => span.name)).toEqual(['emitting appointment reminders']);
       expect(roots[0].attributes[ROUND_ITEMS_ATTRIBUTE]).toBeGreaterThanOrEqual(1);
-      expect(reminderTrace.map((span) => span.name)).toEqual(
+      const [processed] = reminderTrace.filter(
+        (span) =>
+          span.name === 'process appointment.reminder_due' &&
+          span.attributes['messaging.destination.name'] === 'notification.deliveries',
+      );
+      const emails = reminderTrace.filter((span) => span.name === 'smtp send');
+      // One to the customer, one to the agent, each sent while processing the reminder.
+      expect(emails).toHaveLength(2);
+      for (const email of emails) expect(ancestry(email, reminderTrace)).toContain(processed);
+      expect(ancestry(processed, reminderTrace).map((span) => span.name)).toEqual(
         expect.arrayContaining([
           'publish appointment.reminder_due',
-          'process appointment.reminder_due',
-          'smtp send',
+          'emitting appointment reminders',
         ]),
       );
       // The loops ran every 200 ms throughout, nearly always finding nothing: only rounds that
