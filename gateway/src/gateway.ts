@@ -36,6 +36,7 @@ import { queryLimitParseOptions, queryLimitRules } from './query-limits';
 import { queryLimitsOf } from './query-limits-config';
 import { createRateLimits } from './rate-limit';
 import { ClientAddressContext, rateLimitPlugin } from './rate-limit-plugin';
+import { RefusedDocumentBlocks, refusedDocumentGuard } from './refused-documents';
 import { corsPolicy, securityHeaders } from './security-headers';
 import { ServiceTokenCache } from './service-token-cache';
 import {
@@ -145,6 +146,7 @@ export async function createGateway(
   const connections = new SubgraphConnections(config, logger);
   const queryLimits = queryLimitsOf(config);
   const rateLimits = createRateLimits(config, logger, metrics);
+  const refusedDocuments = new RefusedDocumentBlocks();
   const breakers = new GatewayBreakers(config, metrics.registry, logger);
 
   const gateway = new ApolloGateway({
@@ -186,7 +188,7 @@ export async function createGateway(
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
       unresolvedOperationPlugin,
-      rateLimitPlugin(rateLimits),
+      rateLimitPlugin(rateLimits, refusedDocuments),
       accessLogPlugin(logger),
     ],
   });
@@ -232,6 +234,7 @@ export async function createGateway(
   app.use(
     GRAPHQL_PATH,
     deadlineGuard(config.REQUEST_TIMEOUT_MS, logger),
+    refusedDocumentGuard(refusedDocuments, metrics.rateLimited),
     express.json({ limit: config.MAX_BODY_BYTES }),
     withRequestContext,
     expressMiddleware(server, {

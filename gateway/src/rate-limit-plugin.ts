@@ -4,6 +4,7 @@ import { ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { FragmentDefinitionNode, GraphQLError, Kind } from 'graphql';
 import type { RateLimits, RateLimitRefusal } from './rate-limit';
 import { addressKey, chargesOf } from './rate-limit-charges';
+import type { RefusedDocumentBlocks } from './refused-documents';
 import type { GatewayContext } from './subgraph-data-source';
 
 /** What the rate limits need of a request besides the gateway's own context. */
@@ -27,10 +28,21 @@ export function rateLimitedError({ retryAfterSeconds }: RateLimitRefusal): Graph
 
 export function rateLimitPlugin(
   limits: RateLimits,
+  refusedDocuments: RefusedDocumentBlocks,
 ): ApolloServerPlugin<GatewayContext & ClientAddressContext> {
   return {
     async requestDidStart() {
       return {
+        // No operation: the document was refused while parsing or validating, or named none
+        // of its operations (refused-documents.ts). Errors of an operation that ran are not charged.
+        async didEncounterErrors({ operation, contextValue }) {
+          if (operation) return;
+          const address = contextValue.clientAddress;
+          const refusal = await limits.spend([
+            { limit: 'anonymous', key: addressKey(address), points: 1 },
+          ]);
+          if (refusal) refusedDocuments.block(address, refusal);
+        },
         async didResolveOperation({ operation, document, request, contextValue }) {
           if (!operation) return;
           const fragments: Record<string, FragmentDefinitionNode> = {};

@@ -131,6 +131,27 @@ describe('rate limits', () => {
     );
   });
 
+  it('charges refused documents to the address of the sender, token or not, then answers 429 before reading its requests', async () => {
+    const { gateway, management } = await gatewayWith({ RATE_LIMIT_ANONYMOUS: '3/60' });
+    const token = await signingKey.sign();
+
+    // Unparsable, invalid, several operations and none named: none runs an operation.
+    const refusals = [
+      await postQuery(gateway.url, '{ ping ', bearer(token)),
+      await postQuery(gateway.url, '{ nothingHere }', bearer(token)),
+      await postQuery(gateway.url, 'query A { ping } query B { ping }', bearer(token)),
+      await postQuery(gateway.url, '{ ping'),
+    ];
+    expect(refusals.map((answer) => answer.status)).toEqual([400, 400, 400, 400]);
+
+    const blocked = await postQuery(gateway.url, PING, bearer(token));
+    expectRateLimited(blocked, 60);
+    expect(accounts.calls).toHaveLength(0);
+    expect(await metrics(management)).toMatch(
+      /gateway_rate_limited_total\{limit="anonymous"[^}]*\} 2/,
+    );
+  });
+
   it('throttles one client logging in to many accounts', async () => {
     const { gateway, management } = await gatewayWith({ RATE_LIMIT_LOGIN_PER_ADDRESS: '5/600' });
 

@@ -52,6 +52,8 @@ describe('surfaces of the production stack', () => {
   });
 
   describe('security headers', () => {
+    // Each kind of answer from an address of its own: refused documents cost their sender a
+    // point of the anonymous limit (1 here), which only the rate-limited case is meant to reach.
     const signedIn = () => ({ authorization: `Bearer ${customer.accessToken}` });
 
     it.each([
@@ -68,23 +70,41 @@ describe('surfaces of the production stack', () => {
       ],
       [
         'a validation error',
-        () => post(stack.gatewayUrl, { query: '{ noSuchField }' }, signedIn()),
+        () =>
+          post(
+            stack.gatewayUrl,
+            { query: '{ noSuchField }' },
+            { ...signedIn(), 'x-forwarded-for': freshAddress() },
+          ),
         400,
       ],
       [
         'a query-limit refusal',
-        () => post(stack.gatewayUrl, { query: `{ me { id ${'@include(if: true) '.repeat(21)}} }` }),
+        () =>
+          post(
+            stack.gatewayUrl,
+            { query: `{ me { id ${'@include(if: true) '.repeat(21)}} }` },
+            { 'x-forwarded-for': freshAddress() },
+          ),
         400,
       ],
       [
         'an invalid access token',
-        () => post(stack.gatewayUrl, { query: '{ me { id } }' }, { authorization: 'Bearer x' }),
+        () =>
+          post(
+            stack.gatewayUrl,
+            { query: '{ me { id } }' },
+            { authorization: 'Bearer x', 'x-forwarded-for': freshAddress() },
+          ),
         401,
       ],
       ['an unknown path', () => fetch(`${new URL(stack.gatewayUrl).origin}/nowhere`), 404],
       [
         'a body over MAX_BODY_BYTES',
-        () => post(stack.gatewayUrl, `{"query":"{ __typename }","x":"${'x'.repeat(1_100_000)}"}`),
+        () =>
+          post(stack.gatewayUrl, `{"query":"{ __typename }","x":"${'x'.repeat(1_100_000)}"}`, {
+            'x-forwarded-for': freshAddress(),
+          }),
         413,
       ],
       [
