@@ -2,7 +2,7 @@ import { ChannelModel, ConfirmChannel } from 'amqplib';
 import { ClientConfig } from 'pg';
 import { DataSource } from 'typeorm';
 import { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
-import { Logger, applicationName, untraced } from '@servicedesk/platform';
+import { Logger, applicationName, inRound, untraced } from '@servicedesk/platform';
 import { BrokerConnection } from './broker-connection';
 import { MessagingMetrics } from './metrics';
 import { OutboxListener } from './outbox-listener';
@@ -244,7 +244,10 @@ export class OutboxRelay {
   private async deleteOldPublishedRows(): Promise<void> {
     if (Date.now() - this.lastCleanupAt < CLEANUP_INTERVAL_MS) return;
     this.lastCleanupAt = Date.now();
-    await this.rows.deletePublishedBefore(this.deps.options.publishedRetentionMs, CLEANUP_BATCH);
+    // A trace of its own when it deletes something.
+    await inRound('outbox cleanup', () =>
+      this.rows.deletePublishedBefore(this.deps.options.publishedRetentionMs, CLEANUP_BATCH),
+    );
   }
 
   private async openChannel(model: ChannelModel): Promise<void> {
