@@ -1,5 +1,3 @@
-import { createServer } from 'node:net';
-import { AddressInfo } from 'node:net';
 import { waitFor } from '@servicedesk/testing';
 import { RunningGateway } from '../src/gateway';
 import { FixtureKeySet, SigningKey } from './fixtures/fixture-key-set';
@@ -17,6 +15,7 @@ import {
   recordingLogger,
   startTestGateway,
 } from './fixtures/test-gateway';
+import { closedPort } from './fixtures/http-surfaces';
 
 const ACCOUNTS_TYPE_DEFS = /* GraphQL */ `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
@@ -35,15 +34,6 @@ const ACCOUNTS_TYPE_DEFS = /* GraphQL */ `
 const PING = '{ ping }';
 const login = (email: string) =>
   `mutation { login(email: "${email}", password: "Some-password-1") }`;
-
-/** A port nothing listens on: Redis "unreachable" as a stopped server is. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function expectRateLimited(answer: HttpAnswer, maxRetryAfter: number): void {
   expect(answer.status).toBe(429);

@@ -5,32 +5,12 @@ import { FixtureKeySet } from './fixtures/fixture-key-set';
 import { FixtureSubgraph } from './fixtures/fixture-subgraph';
 import { dropRateLimitKeys, rateLimitKeyPrefix } from './fixtures/rate-limit-keys';
 import { postQuery, startTestGateway, startUserSubgraph } from './fixtures/test-gateway';
+import { LISTED_ORIGIN, expectSecurityHeaders, preflight } from './fixtures/http-surfaces';
 
 const PRODUCTION = {
   NODE_ENV: 'production',
   SERVICE_TOKEN_SECRET: 'a-production-secret-for-this-test-only',
 };
-const LISTED_ORIGIN = 'https://desk.example.com';
-
-function expectSecurityHeaders(headers: Headers): void {
-  expect(headers.get('x-content-type-options')).toBe('nosniff');
-  expect(headers.get('x-frame-options')).toBe('DENY');
-  expect(headers.get('referrer-policy')).toBe('no-referrer');
-  const policy = headers.get('content-security-policy');
-  expect(policy).toContain("default-src 'none'");
-  expect(policy).toContain("frame-ancestors 'none'");
-}
-
-function preflight(url: string, origin: string): Promise<Response> {
-  return fetch(url, {
-    method: 'OPTIONS',
-    headers: {
-      origin,
-      'access-control-request-method': 'POST',
-      'access-control-request-headers': 'content-type,authorization',
-    },
-  });
-}
 
 describe('gateway surfaces', () => {
   let user: FixtureSubgraph;

@@ -1,7 +1,6 @@
 // The gateway's rate limits against the real stack and its Redis: each limit refuses with 429,
 // RATE_LIMITED and the seconds to wait, before any subgraph is called; a gateway without Redis
 // keeps serving and counting; a locked account is answered as any wrong login.
-import { AddressInfo, createServer } from 'node:net';
 import { RunningGateway } from '@servicedesk/gateway';
 import { dataOf, errorOf } from '@servicedesk/testing';
 import { Actor, aPerson, login, register } from '../actors';
@@ -18,6 +17,7 @@ import {
   subgraphGraphQLRequests,
   sumSamples,
 } from './support';
+import { closedPort } from '../../fixtures/http-surfaces';
 
 /** Small limits, so each is reached in a few requests; every test calls from addresses of its own. */
 const LIMITS = {
@@ -34,15 +34,6 @@ const LOGIN =
 const REGISTER = 'mutation($input: RegisterInput!) { register(input: $input) { accessToken } }';
 const CREATE_TICKET = (alias: string) =>
   `${alias}: createTicket(input: { title: "Rate", description: "limited" }) { id }`;
-
-/** A closed port on this machine: nothing listens there. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function expectRateLimited(answer: RawAnswer, windowSeconds: number): void {
   expect(answer.status).toBe(429);

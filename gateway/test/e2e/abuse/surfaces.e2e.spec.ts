@@ -6,29 +6,9 @@ import { Actor, register } from '../actors';
 import { Stack, startStack } from '../stack';
 import { dropRateLimitKeys, rateLimitKeyPrefix } from '../../fixtures/rate-limit-keys';
 import { SUBGRAPHS, freshAddress, post, startGatewayFor } from './support';
+import { LISTED_ORIGIN, expectSecurityHeaders, preflight } from '../../fixtures/http-surfaces';
 
-const LISTED_ORIGIN = 'https://desk.example.com';
 const PROBES_AND_METRICS = ['/health/live', '/health/ready', '/metrics'];
-
-function expectSecurityHeaders(headers: Headers): void {
-  expect(headers.get('x-content-type-options')).toBe('nosniff');
-  expect(headers.get('x-frame-options')).toBe('DENY');
-  expect(headers.get('referrer-policy')).toBe('no-referrer');
-  const policy = headers.get('content-security-policy');
-  expect(policy).toContain("default-src 'none'");
-  expect(policy).toContain("frame-ancestors 'none'");
-}
-
-function preflight(url: string, origin: string): Promise<Response> {
-  return fetch(url, {
-    method: 'OPTIONS',
-    headers: {
-      origin,
-      'access-control-request-method': 'POST',
-      'access-control-request-headers': 'content-type,authorization',
-    },
-  });
-}
 
 describe('surfaces of the production stack', () => {
   const keyPrefix = rateLimitKeyPrefix('e2e-abuse-surfaces');
