@@ -1,7 +1,5 @@
-import { SpanStatusCode, TraceFlags, context, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { tracing } from '@opentelemetry/sdk-node';
+import { SpanStatusCode, TraceFlags, context, trace } from '@opentelemetry/api';
+import { useInMemoryTracing } from '../test/in-memory-tracing';
 import { createLogger } from './logger';
 import { PeriodicTask } from './periodic-task';
 import {
@@ -12,26 +10,7 @@ import {
   injectTraceHeaders,
 } from './tracing';
 
-/** What `startTracing` installs, with spans kept in memory instead of exported. */
-const exporter = new tracing.InMemorySpanExporter();
-const provider = new tracing.BasicTracerProvider({
-  spanProcessors: [new IdleRoundFilter(new tracing.SimpleSpanProcessor(exporter))],
-});
-
-beforeAll(() => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  trace.setGlobalTracerProvider(provider);
-});
-
-afterEach(() => exporter.reset());
-
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
-});
+const exporter = useInMemoryTracing((processor) => new IdleRoundFilter(processor));
 
 const names = () => exporter.getFinishedSpans().map((span) => span.name);
 

@@ -1,21 +1,8 @@
-import {
-  SpanKind,
-  SpanStatusCode,
-  TraceFlags,
-  context,
-  propagation,
-  trace,
-} from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { tracing } from '@opentelemetry/sdk-node';
+import { SpanKind, SpanStatusCode, TraceFlags, context, trace } from '@opentelemetry/api';
+import { useInMemoryTracing } from '../test/in-memory-tracing';
 import { inSpan, injectTraceHeaders, isProbeOrScrape, untraced } from './tracing';
 
-/** What the SDK installs, with spans kept in memory instead of exported. */
-const exporter = new tracing.InMemorySpanExporter();
-const provider = new tracing.BasicTracerProvider({
-  spanProcessors: [new tracing.SimpleSpanProcessor(exporter)],
-});
+const exporter = useInMemoryTracing();
 
 const spanContext = {
   traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
@@ -24,21 +11,6 @@ const spanContext = {
 };
 
 const traceparent = `00-${spanContext.traceId}-${spanContext.spanId}-01`;
-
-beforeAll(() => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  trace.setGlobalTracerProvider(provider);
-});
-
-afterEach(() => exporter.reset());
-
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
-});
 
 describe('trace headers', () => {
   it('injects nothing outside a span', () => {
