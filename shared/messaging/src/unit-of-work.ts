@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import DataLoader from 'dataloader';
 import { DataSource, EntityManager } from 'typeorm';
 import { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
 import { EventEnvelope, EventType } from '@servicedesk/contracts';
@@ -14,6 +15,11 @@ export interface Tx {
    * Validates the event against its contract and writes it to the outbox in this
    * transaction: it is published if, and only if, the transaction commits. Throws
    * `ContractViolationError` for an invalid payload (which rolls the transaction back).
+   *
+   * Emits issued together (`await Promise.all(events.map((e) => tx.emit(e)))`) are written
+   * in one statement, in the order of the calls, which is the order they are published in.
+   * Each resolves once its row is written; its correlation id, actor and trace headers are
+   * those of its own caller's context at the call.
    */
   emit<T extends EventType>(event: NewEvent<T>): Promise<EventEnvelope<T>>;
   /**
@@ -31,8 +37,24 @@ export interface UnitOfWorkOptions {
   schema: string;
 }
 
+/** One outbox row as its emit built it, in the context of its call. */
+interface OutboxWrite {
+  envelope: EventEnvelope;
+  headers: Record<string, string>;
+}
+
 class TransactionScope implements Tx {
   private done = false;
+  /**
+   * Collects the emits of one tick into one multi-row INSERT, in call order (DataLoader
+   * keeps the order of its loads; no cache: every emit is a row of its own).
+   */
+  private readonly outbox = new DataLoader<OutboxWrite, void>(
+    (writes) => this.insertOutboxRows(writes),
+    { cache: false },
+  );
+  /** Outbox writes not yet settled: the work ends only once they are. */
+  private readonly writes = new Set<Promise<void>>();
 
   constructor(
     readonly manager: EntityManager,
@@ -47,20 +69,28 @@ class TransactionScope implements Tx {
       source: this.options.source,
       context: currentContext(),
     });
+    const written = this.outbox.load({ envelope, headers: messageTraceHeaders() });
+    this.writes.add(written);
+    try {
+      await written;
+    } finally {
+      this.writes.delete(written);
+    }
+    return envelope;
+  }
+
+  private async insertOutboxRows(writes: readonly OutboxWrite[]): Promise<void[]> {
+    // Rows are numbered (seq) in the order the SELECT yields them: the order of the calls.
     await this.manager.query(
       `INSERT INTO ${quoteIdentifier(this.options.schema)}.outbox
          (id, aggregate_type, aggregate_id, event_type, envelope, headers)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [
-        envelope.id,
-        envelope.aggregateType,
-        envelope.aggregateId,
-        envelope.type,
-        JSON.stringify(envelope),
-        JSON.stringify(messageTraceHeaders()),
-      ],
+       SELECT (w->'envelope'->>'id')::uuid, w->'envelope'->>'aggregateType',
+              w->'envelope'->>'aggregateId', w->'envelope'->>'type', w->'envelope', w->'headers'
+         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS rows (w, n)
+        ORDER BY n`,
+      [JSON.stringify(writes)],
     );
-    return envelope;
+    return writes.map(() => undefined);
   }
 
   async forgetPublishedEvents(aggregateType: string, aggregateId: string): Promise<number> {
@@ -77,8 +107,17 @@ class TransactionScope implements Tx {
     return this.done;
   }
 
-  finish(): void {
+  /**
+   * Refuses further emits and waits for the writes in flight, so that none reaches the
+   * connection after the transaction's COMMIT or ROLLBACK (an emit the work did not await
+   * still lands in its transaction). Rejects with the first failed write: its transaction
+   * is aborted and cannot commit.
+   */
+  async finish(): Promise<void> {
     this.done = true;
+    const settled = await Promise.allSettled(this.writes);
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }
 
@@ -113,11 +152,16 @@ export class UnitOfWork {
     const transaction = (manager: EntityManager) => {
       const scope = new TransactionScope(manager, this.options);
       return this.active.run(scope, async () => {
+        let result: T;
         try {
-          return await work(scope);
-        } finally {
-          scope.finish();
+          result = await work(scope);
+        } catch (error) {
+          // The work's own error is the one to report; its writes are still waited for.
+          await scope.finish().catch(() => undefined);
+          throw error;
         }
+        await scope.finish();
+        return result;
       });
     };
     return options.isolation

@@ -44,17 +44,21 @@ export class ParticipantErasureHandler implements EventHandler {
         now,
         ERASURE_CANCELLATION_REASON,
       );
-      await tx.emit({
-        type: 'appointment.cancelled',
-        aggregateId: appointment.id,
-        actor: null,
-        payload: {
-          ...participantsOf(appointment),
-          startsAt: appointment.startsAt.toISOString(),
-          reason: ERASURE_CANCELLATION_REASON,
-        },
-      });
     }
+    await Promise.all(
+      upcoming.map((appointment) =>
+        tx.emit({
+          type: 'appointment.cancelled',
+          aggregateId: appointment.id,
+          actor: null,
+          payload: {
+            ...participantsOf(appointment),
+            startsAt: appointment.startsAt.toISOString(),
+            reason: ERASURE_CANCELLATION_REASON,
+          },
+        }),
+      ),
+    );
     // Also those of appointments that started but were never concluded: nobody to remind.
     await this.reminders.dropUnsent(
       tx.manager,

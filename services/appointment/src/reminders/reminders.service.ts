@@ -67,22 +67,25 @@ export class Reminders {
                  r.offset_minutes AS "offsetMinutes", r.due_at AS "dueAt"`,
       [now, limit],
     );
-    // RETURNING has no order: emit in due order, so consumers see the earlier reminder first.
+    // RETURNING has no order: emit in due order, so consumers see the earlier reminder first
+    // (emits issued together are written in one statement, in the order of the calls).
     rows.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
-    for (const row of rows) {
-      await tx.emit({
-        type: 'appointment.reminder_due',
-        aggregateId: row.appointmentId,
-        actor: null,
-        payload: {
-          appointmentId: row.appointmentId,
-          agentId: row.agentId,
-          customerId: row.customerId,
-          startsAt: row.startsAt.toISOString(),
-          offsetMinutes: row.offsetMinutes,
-        },
-      });
-    }
+    await Promise.all(
+      rows.map((row) =>
+        tx.emit({
+          type: 'appointment.reminder_due',
+          aggregateId: row.appointmentId,
+          actor: null,
+          payload: {
+            appointmentId: row.appointmentId,
+            agentId: row.agentId,
+            customerId: row.customerId,
+            startsAt: row.startsAt.toISOString(),
+            offsetMinutes: row.offsetMinutes,
+          },
+        }),
+      ),
+    );
     return rows.length;
   }
 }

@@ -101,21 +101,24 @@ export class SlaBreaches {
     return rows.length > 0;
   }
 
+  /** One breach per ticket: emitted together, in one outbox statement. */
   private async emit(tx: Tx, target: SlaTargetKind, rows: BreachRow[]): Promise<void> {
-    for (const row of rows) {
-      await tx.emit({
-        type: 'ticket.sla_breached',
-        aggregateId: row.ticketId,
-        actor: null,
-        payload: {
-          ticketId: row.ticketId,
-          requesterId: row.requesterId,
-          assigneeId: row.assigneeId,
-          target,
-          dueAt: row.dueAt.toISOString(),
-          breachedAt: row.breachedAt.toISOString(),
-        },
-      });
-    }
+    await Promise.all(
+      rows.map((row) =>
+        tx.emit({
+          type: 'ticket.sla_breached',
+          aggregateId: row.ticketId,
+          actor: null,
+          payload: {
+            ticketId: row.ticketId,
+            requesterId: row.requesterId,
+            assigneeId: row.assigneeId,
+            target,
+            dueAt: row.dueAt.toISOString(),
+            breachedAt: row.breachedAt.toISOString(),
+          },
+        }),
+      ),
+    );
   }
 }
