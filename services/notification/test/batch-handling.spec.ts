@@ -9,7 +9,12 @@ import {
   startNotificationService,
 } from './notification-service.fixture';
 
-const FIRST_DELIVERY: Delivery = { attempt: 1, maxAttempts: 3, finalAttempt: false };
+const FIRST_DELIVERY: Delivery = {
+  attempt: 1,
+  maxAttempts: 3,
+  finalAttempt: false,
+  within: (work) => work(),
+};
 
 /**
  * A batch of messages handled as the consumer does it: `handleBatch` in one transaction, then

@@ -15,16 +15,20 @@ import type { ParsedMessage } from './consumer-batch';
 
 /**
  * The spans of one batch. A batch of several messages is processed in `process <queue>`, a
- * trace of its own linked to each message's publish span (one parent cannot be all of them);
- * after the commit, each event's `afterCommit` runs in its own `process <type>` span under its
- * publish span (linked to the batch's), as on the per-message path, so a request's trace
- * shows its events handled and what their handlers did after the commit (an email sent).
+ * trace of its own linked to each message's publish span (one parent cannot be all of them),
+ * from its hand-over to the end of its after-commit work; its shared statements (the inbox
+ * rows, a multi-row insert, a claim of many emails) are in it. Each event has its own
+ * `process <type>` span under its publish span (linked to the batch's), open from the
+ * hand-over until its own after-commit work is settled: what the handler does for that event
+ * (`Delivery.within`), in the transaction or after it, is in that span, so a request's trace
+ * shows its events handled and what was done for them (a notification stored, an email sent).
  * A batch of one message is processed wholly in that message's `process <type>` span.
  */
 export class BatchTrace {
   private readonly tracer = trace.getTracer('servicedesk');
   private readonly startTime = new Date();
   private readonly batch: Span;
+  private readonly events: readonly Span[];
   private readonly single: boolean;
 
   constructor(
@@ -32,56 +36,66 @@ export class BatchTrace {
     private readonly messages: readonly ParsedMessage[],
   ) {
     this.single = messages.length === 1;
-    this.batch = this.single
-      ? this.eventSpan(messages[0], [])
-      : this.tracer.startSpan(
-          `process ${queue}`,
-          {
-            kind: SpanKind.CONSUMER,
-            attributes: this.attributes(),
-            links: messages
-              .map((parsed) => publishSpanOf(parsed.message))
-              .filter((span): span is SpanContext => span !== undefined)
-              .map((span) => ({ context: span })),
-          },
-          ROOT_CONTEXT,
-        );
-  }
-
-  /** Runs the batch's transaction in the batch's span (ended with it, unless the batch is one event). */
-  async inBatch<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      const active = trace.setSpan(ROOT_CONTEXT, this.batch);
-      const result = await context.with(active, () =>
-        this.single ? this.inEventContext(this.messages[0], work) : work(),
-      );
-      if (!this.single) this.batch.end();
-      return result;
-    } catch (error) {
-      failed(this.batch, error);
-      this.batch.end();
-      throw error;
+    if (this.single) {
+      this.batch = this.eventSpan(messages[0], []);
+      this.events = [this.batch];
+      return;
     }
+    this.batch = this.tracer.startSpan(
+      `process ${queue}`,
+      {
+        kind: SpanKind.CONSUMER,
+        startTime: this.startTime,
+        attributes: this.attributes(),
+        links: messages
+          .map((parsed) => publishSpanOf(parsed.message))
+          .filter((span): span is SpanContext => span !== undefined)
+          .map((span) => ({ context: span })),
+      },
+      ROOT_CONTEXT,
+    );
+    this.events = messages.map((parsed) => this.eventSpan(parsed, [this.batch.spanContext()]));
   }
 
-  /** Runs `work` (an event's `afterCommit`) in the event's span, then ends it. */
-  async inEvent<T>(index: number, work: () => Promise<T>): Promise<T> {
-    const parsed = this.messages[index];
-    const span = this.single ? this.batch : this.eventSpan(parsed, [this.batch.spanContext()]);
-    try {
-      return await context.with(trace.setSpan(ROOT_CONTEXT, span), () =>
-        this.inEventContext(parsed, work),
-      );
-    } catch (error) {
-      failed(span, error);
-      throw error;
-    } finally {
+  /** Runs work for the whole batch (its transaction, its after-commit work) in the batch's span. */
+  inBatch<T>(work: () => Promise<T>): Promise<T> {
+    return this.single
+      ? this.within(0, work)
+      : context.with(trace.setSpan(ROOT_CONTEXT, this.batch), work);
+  }
+
+  /** Runs `work` for the `index`-th message in its span and correlation context. */
+  within<T>(index: number, work: () => Promise<T>): Promise<T> {
+    const { envelope } = this.messages[index];
+    return context.with(trace.setSpan(ROOT_CONTEXT, this.events[index]), () =>
+      runWithContext({ correlationId: envelope.correlationId, identity: null }, work),
+    );
+  }
+
+  /** Ends the `index`-th message's span, failed if its work failed. */
+  endEvent(index: number, error?: unknown): void {
+    const span = this.events[index];
+    if (error !== undefined) failed(span, error);
+    span.end();
+  }
+
+  /** Ends the batch's span once its after-commit work is done (a batch of one: with its event). */
+  end(): void {
+    if (!this.single) this.batch.end();
+  }
+
+  /**
+   * The transaction failed: nothing of it stays, and each message is then handled alone, in
+   * spans of its own. The batch's spans end here, failed.
+   */
+  rolledBack(error: unknown): void {
+    failed(this.batch, error);
+    this.batch.end();
+    if (this.single) return;
+    for (const span of this.events) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'its batch was rolled back' });
       span.end();
     }
-  }
-
-  private inEventContext<T>(parsed: ParsedMessage, work: () => Promise<T>): Promise<T> {
-    return runWithContext({ correlationId: parsed.envelope.correlationId, identity: null }, work);
   }
 
   private eventSpan(parsed: ParsedMessage, links: SpanContext[]): Span {

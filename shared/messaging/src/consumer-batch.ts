@@ -17,14 +17,23 @@ import { UnitOfWork } from './unit-of-work';
  * - malformed bodies are parked one by one, as on the per-message path;
  * - one transaction: one multi-row inbox INSERT … ON CONFLICT DO NOTHING RETURNING, then
  *   `handleBatch` with the events that were not duplicates, in delivery order; commit;
- * - `afterCommit` per event, when the handler has one;
- * - the library acks the batch when we resolve, after the commit;
- * - traces: see consumer-batch-trace.ts.
+ * - the after-commit work: `afterCommitBatch` once for every message of the batch when the
+ *   handler has it, else `afterCommit` per event; a message whose work failed is retried or
+ *   parked, the others settled;
+ * - the library acks the batch when we resolve, after both;
+ * - traces: see consumer-batch-trace.ts (`Delivery.within` runs work in an event's trace).
  * If the transaction fails, nothing of it stays: when the database is unreachable every
  * message is retried without using an attempt; otherwise each message goes through the
  * per-message path alone, one after the other, so one bad message is classified, retried or
  * parked alone while the others still go through.
- * Batches of a queue are handled one after the other, so order holds across batches too.
+ *
+ * The transactions of a queue's batches run one after the other, in delivery order, so
+ * aggregate order holds across batches too; so do their after-commit phases. The two are
+ * pipelined: a batch is committed while the previous one's after-commit work (emails) is
+ * still under way, so stored effects do not wait on slow outside ones. What is in flight is
+ * bounded by the queue's prefetch (`batchesInFlight` batches). A batch handled message by
+ * message (rolled back) runs its messages' `afterCommit` after the previous batch's
+ * after-commit phase, and holds back the next transactions meanwhile.
  */
 
 export interface ParsedMessage {
@@ -40,7 +49,8 @@ export interface MessageSettlement {
   parse(subscription: Subscription, message: ConsumeMessage): Promise<ParsedMessage | null>;
   /** Handles one message alone, in its aggregate's order, through to retry or DLQ. */
   handleAlone(subscription: Subscription, parsed: ParsedMessage): Promise<void>;
-  delivery(attempt: number): Delivery;
+  /** Which delivery of the message `attempt` is (the batch runs its work in the event's context). */
+  delivery(attempt: number): Omit<Delivery, 'within'>;
 }
 
 export interface BatchDependencies {
@@ -50,8 +60,16 @@ export interface BatchDependencies {
   options: ConsumerOptions;
 }
 
+/** Runs `work` for one message; a `KeptUnacknowledged` it throws keeps that message with the broker. */
+type Settle = (message: ConsumeMessage, work: () => Promise<void>) => Promise<void>;
+
+/** A committed batch's after-commit phase, run when the previous batch's is over. */
+type AfterCommit = () => Promise<void>;
+
 export class BatchConsumption {
-  private readonly tails = new Map<string, Promise<void>>();
+  /** Per queue, the last batch's transaction phase and after-commit phase (never rejecting). */
+  private readonly commits = new Map<string, Promise<void>>();
+  private readonly afterCommits = new Map<string, Promise<void>>();
 
   constructor(
     private readonly settlement: MessageSettlement,
@@ -62,19 +80,8 @@ export class BatchConsumption {
   /** Resolves when every message may be acked; else throws `KeptUnacknowledged` with those that may. */
   async consume(subscription: Subscription, messages: readonly ConsumeMessage[]): Promise<void> {
     const { queue } = subscription;
-    const previous = (this.tails.get(queue) ?? Promise.resolve()).catch(() => undefined);
-    const current = previous.then(() => this.run(subscription, messages));
-    this.tails.set(queue, current);
-    try {
-      await current;
-    } finally {
-      if (this.tails.get(queue) === current) this.tails.delete(queue);
-    }
-  }
-
-  private async run(subscription: Subscription, messages: readonly ConsumeMessage[]) {
     const kept = new Set<ConsumeMessage>();
-    const settle = async (message: ConsumeMessage, work: () => Promise<void>) => {
+    const settle: Settle = async (message, work) => {
       try {
         await work();
       } catch (error) {
@@ -82,6 +89,27 @@ export class BatchConsumption {
         kept.add(message);
       }
     };
+    const previousAfterCommit = this.afterCommits.get(queue) ?? Promise.resolve();
+    const committed = chain(this.commits, queue, () =>
+      this.commit(subscription, messages, settle, previousAfterCommit),
+    );
+    await chain(this.afterCommits, queue, async () => {
+      const afterCommit = await committed;
+      await afterCommit?.();
+    });
+    if (kept.size > 0) throw new KeptUnacknowledged(messages.filter((m) => !kept.has(m)));
+  }
+
+  /**
+   * Parses the batch and runs its transaction; resolves with its after-commit phase, or with
+   * nothing when no message is left for one (all malformed, or handled one by one).
+   */
+  private async commit(
+    subscription: Subscription,
+    messages: readonly ConsumeMessage[],
+    settle: Settle,
+    previousAfterCommit: Promise<void>,
+  ): Promise<AfterCommit | undefined> {
     const valid: ParsedMessage[] = [];
     for (const message of messages) {
       await settle(message, async () => {
@@ -89,52 +117,95 @@ export class BatchConsumption {
         if (parsed) valid.push(parsed);
       });
     }
-    if (valid.length > 0) await this.apply(subscription, valid, settle);
-    if (kept.size > 0) throw new KeptUnacknowledged(messages.filter((m) => !kept.has(m)));
-  }
-
-  private async apply(
-    subscription: Subscription,
-    valid: readonly ParsedMessage[],
-    settle: (message: ConsumeMessage, work: () => Promise<void>) => Promise<void>,
-  ): Promise<void> {
+    if (valid.length === 0) return undefined;
     const { queue } = subscription;
     const handler = subscription.handler as BatchEventHandler;
     this.deps.metrics.batchSize.observe({ queue }, valid.length);
     const started = performance.now();
     const spans = new BatchTrace(queue, valid);
+    const deliveries = valid.map((parsed, index) => ({
+      ...this.settlement.delivery(parsed.attempt),
+      within: <T>(work: () => Promise<T>) => spans.within(index, work),
+    }));
     let outcomes: Array<'processed' | 'duplicate'>;
     try {
-      outcomes = await spans.inBatch(() => this.transaction(subscription, handler, valid));
+      outcomes = await spans.inBatch(() =>
+        this.transaction(subscription, handler, valid, deliveries),
+      );
     } catch (error) {
-      await this.fallBack(subscription, valid, error, performance.now() - started, settle);
-      return;
+      spans.rolledBack(error);
+      const elapsedMs = performance.now() - started;
+      // Messages handled alone run their `afterCommit` too: not before the previous batch's.
+      await previousAfterCommit;
+      await this.fallBack(subscription, valid, error, elapsedMs, settle);
+      return undefined;
     }
-    const durationMs = Math.round(performance.now() - started);
-    for (const [index, parsed] of valid.entries()) {
-      await settle(parsed.message, async () => {
-        try {
-          await spans.inEvent(index, async () => {
-            await handler.afterCommit?.(parsed.envelope, this.settlement.delivery(parsed.attempt));
-          });
-        } catch (error) {
-          await this.failures.fail(subscription, parsed, error, durationMs);
-          return;
-        }
-        this.deps.metrics.handlerDuration.observe({ queue }, durationMs / 1000);
-        this.failures.settled(queue, outcomes[index]);
-        // One line per consumed event, as on the per-message path (docs/logging.md).
-        this.deps.logger.info(
-          {
-            ...logFields(queue, parsed),
-            outcome: outcomes[index],
-            durationMs,
-            batchSize: valid.length,
-          },
-          'event consumed',
+    const committedMs = performance.now() - started;
+    return async () => {
+      const afterCommitStarted = performance.now();
+      const failures = await spans.inBatch(() => this.afterCommit(handler, valid, deliveries));
+      const durationMs = Math.round(committedMs + performance.now() - afterCommitStarted);
+      for (const [index, parsed] of valid.entries()) {
+        const failure = failures.get(index);
+        spans.endEvent(index, failure?.error);
+        await settle(parsed.message, async () => {
+          if (failure) {
+            await this.failures.fail(subscription, parsed, failure.error, durationMs);
+            return;
+          }
+          this.deps.metrics.handlerDuration.observe({ queue }, durationMs / 1000);
+          this.failures.settled(queue, outcomes[index]);
+          // One line per consumed event, as on the per-message path (docs/logging.md).
+          this.deps.logger.info(
+            {
+              ...logFields(queue, parsed),
+              outcome: outcomes[index],
+              durationMs,
+              batchSize: valid.length,
+            },
+            'event consumed',
+          );
+        });
+      }
+      spans.end();
+    };
+  }
+
+  /**
+   * The batch's after-commit work, for every message (inbox duplicates included): the
+   * handler's batch form at once, else `afterCommit` per event in turn, each in its event's
+   * context. Returns the failure of each event that failed, by its index in the batch.
+   */
+  private async afterCommit(
+    handler: BatchEventHandler,
+    valid: readonly ParsedMessage[],
+    deliveries: readonly Delivery[],
+  ): Promise<Map<number, { error: unknown }>> {
+    const failures = new Map<number, { error: unknown }>();
+    if (handler.afterCommitBatch) {
+      try {
+        const errors = await handler.afterCommitBatch(
+          valid.map((parsed) => parsed.envelope),
+          deliveries,
         );
-      });
+        errors.forEach((error, index) => {
+          if (error !== undefined) failures.set(index, { error });
+        });
+      } catch (error) {
+        valid.forEach((_, index) => failures.set(index, { error }));
+      }
+      return failures;
     }
+    for (const [index, parsed] of valid.entries()) {
+      try {
+        await deliveries[index].within(async () => {
+          await handler.afterCommit?.(parsed.envelope, deliveries[index]);
+        });
+      } catch (error) {
+        failures.set(index, { error });
+      }
+    }
+    return failures;
   }
 
   /** The inbox rows of the whole batch in one statement, then the handler with the new events. */
@@ -142,6 +213,7 @@ export class BatchConsumption {
     subscription: Subscription,
     handler: BatchEventHandler,
     valid: readonly ParsedMessage[],
+    deliveries: readonly Delivery[],
   ): Promise<Array<'processed' | 'duplicate'>> {
     const { unitOfWork } = this.deps;
     // A message delivered twice in one batch is applied once: its first delivery.
@@ -167,12 +239,12 @@ export class BatchConsumption {
         const id = parsed.envelope.id.toLowerCase();
         return first.get(id) === parsed && fresh.has(id) ? 'processed' : 'duplicate';
       });
-      const applied = valid.filter((_, index) => outcomes[index] === 'processed');
+      const applied = [...valid.keys()].filter((index) => outcomes[index] === 'processed');
       if (applied.length > 0) {
         await handler.handleBatch(
-          applied.map((parsed) => parsed.envelope),
+          applied.map((index) => valid[index].envelope),
           tx,
-          applied.map((parsed) => this.settlement.delivery(parsed.attempt)),
+          applied.map((index) => deliveries[index]),
         );
       }
       return outcomes;
@@ -184,7 +256,7 @@ export class BatchConsumption {
     valid: readonly ParsedMessage[],
     error: unknown,
     elapsedMs: number,
-    settle: (message: ConsumeMessage, work: () => Promise<void>) => Promise<void>,
+    settle: Settle,
   ): Promise<void> {
     const durationMs = Math.round(elapsedMs);
     if (
@@ -208,6 +280,27 @@ export class BatchConsumption {
       await settle(parsed.message, () => this.settlement.handleAlone(subscription, parsed));
     }
   }
+}
+
+/**
+ * Runs `work` after the last work chained for `queue` in `tails` has settled, and chains it
+ * there in turn; the caller gets its outcome.
+ */
+function chain<T>(
+  tails: Map<string, Promise<void>>,
+  queue: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const current = (tails.get(queue) ?? Promise.resolve()).then(work);
+  const tail = current.then(
+    () => undefined,
+    () => undefined,
+  );
+  tails.set(queue, tail);
+  void tail.then(() => {
+    if (tails.get(queue) === tail) tails.delete(queue);
+  });
+  return current;
 }
 
 /** The fields of every line about one message. */

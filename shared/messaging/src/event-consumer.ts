@@ -1,7 +1,9 @@
+import { context } from '@opentelemetry/api';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { EventEnvelope, parseEnvelope } from '@servicedesk/contracts';
 import {
   Logger,
+  currentContext,
   inSpan,
   logDurationMs,
   quoteIdentifier,
@@ -90,9 +92,10 @@ export class EventConsumer implements MessageSettlement {
       reconnect: options.reconnect,
       queues: deps.subscriptions.map((subscription) => ({
         queue: subscription.queue,
-        // A batch queue holds one batch being committed and the next one filling.
+        // A batch queue holds its batches in flight: one filling, one committing, the
+        // committed ones whose after-commit work is under way or waiting (consumer-batch.ts).
         prefetch: this.batched(subscription)
-          ? Math.max(options.prefetch, 2 * options.batchSize)
+          ? Math.max(options.prefetch, options.batchesInFlight * options.batchSize)
           : options.prefetch,
       })),
     });
@@ -311,7 +314,15 @@ export class EventConsumer implements MessageSettlement {
     envelope: EventEnvelope,
     attempt: number,
   ): Promise<'processed' | 'duplicate'> {
-    const delivery = this.delivery(attempt);
+    // `handle` and `afterCommit` run in the message's span and correlation context already;
+    // work a handler hands to `within` from elsewhere is brought back into it.
+    const active = context.active();
+    const request = currentContext();
+    const delivery: Delivery = {
+      ...this.delivery(attempt),
+      within: (work) =>
+        context.with(active, () => (request ? runWithContext(request, work) : work())),
+    };
     const outcome = await this.deps.unitOfWork.run(async (tx) => {
       const inserted: unknown[] = await tx.manager.query(
         `INSERT INTO ${quoteIdentifier(this.deps.unitOfWork.options.schema)}.inbox (consumer, message_id, event_type)
@@ -326,7 +337,7 @@ export class EventConsumer implements MessageSettlement {
     return outcome;
   }
 
-  delivery(attempt: number): Delivery {
+  delivery(attempt: number): Omit<Delivery, 'within'> {
     const { maxAttempts } = this.deps.options;
     return { attempt, maxAttempts, finalAttempt: attempt >= maxAttempts };
   }

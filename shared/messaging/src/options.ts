@@ -40,11 +40,16 @@ export interface ConsumerOptions {
   reconnect: BackoffPolicy;
   /** How long a graceful stop waits for in-flight handlers. */
   drainTimeoutMs: number;
-  /**
-   * Messages a batch handler (`BatchEventHandler`) takes at once, in one transaction; its
-   * queue's prefetch is raised to twice this (one batch committing, the next one filling).
-   */
+  /** Messages a batch handler (`BatchEventHandler`) takes at once, in one transaction. */
   batchSize: number;
+  /**
+   * Batches of a batch queue handed over and not yet acked: one filling, one committing, and
+   * committed ones whose after-commit work (emails) is under way or waiting its turn. The
+   * queue's prefetch is this many batches, so stored effects run that far ahead of slow
+   * outside ones; a crash or a stop past the drain timeout redelivers at most that many
+   * (their inbox records make them duplicates, whose after-commit work is then finished).
+   */
+  batchesInFlight: number;
   /** A batch is handed over once no message came for this long, full or not. */
   batchWaitMs: number;
 }
@@ -68,6 +73,7 @@ export const DEFAULT_CONSUMER_OPTIONS: ConsumerOptions = {
   reconnect: { baseMs: 200, maxMs: 30_000, jitter: 0.2 },
   drainTimeoutMs: 10_000,
   batchSize: 200,
+  batchesInFlight: 8,
   batchWaitMs: 20,
 };
 

@@ -30,6 +30,15 @@ export interface Delivery {
   maxAttempts: number;
   /** True when a transient failure now would park the message instead of retrying it. */
   finalAttempt: boolean;
+  /**
+   * Runs `work` in this message's trace and correlation context: its spans are children of
+   * the message's `process <type>` span, its log lines carry the message's correlation id, and
+   * the events it emits (`tx.emit`) carry the message's trace headers. A handler working for
+   * a message inside its own `handle` or `afterCommit` is in that context already; one that
+   * works for many messages at once (`handleBatch`, `afterCommitBatch`) runs each message's
+   * share of the work through its delivery's `within`, so each lands in its own request's trace.
+   */
+  within<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -37,9 +46,13 @@ export interface Delivery {
  * batch under one chain lock with multi-row statements). The consumer collects up to its
  * batch size of messages (or what arrived within the batch wait), writes their inbox rows in
  * one statement, passes the events that were not duplicates here in delivery order, commits,
- * and acks the batch only after the commit. If `handleBatch` throws, nothing of the batch is
- * committed and the consumer falls back to `handle` for each message on its own, so one bad
- * message is classified, retried or parked alone while the others still go through.
+ * and acks the batch only after the commit and the batch's after-commit work. If
+ * `handleBatch` throws, nothing of the batch is committed and the consumer falls back to
+ * `handle` (and `afterCommit`) for each message on its own, so one bad message is classified,
+ * retried or parked alone while the others still go through.
+ *
+ * The next batch of the queue may be handed over and committed while this one's after-commit
+ * work is still under way; after-commit work runs batch after batch, in delivery order.
  */
 export interface BatchEventHandler<T extends EventType = EventType> extends EventHandler<T> {
   handleBatch(
@@ -47,6 +60,19 @@ export interface BatchEventHandler<T extends EventType = EventType> extends Even
     tx: Tx,
     deliveries: readonly Delivery[],
   ): Promise<void>;
+  /**
+   * The after-commit work of a whole committed batch at once (emails of many events sharing
+   * their SMTP connections), instead of `afterCommit` for each message in turn. Gets every
+   * message of the batch, inbox duplicates included (`afterCommit`'s rules apply: it runs on
+   * every delivery and must be idempotent), and resolves with one entry per event: `undefined`
+   * when its work is done, else the error its message fails with (retried through the delay
+   * queues, or parked, as a failing `afterCommit`). Each event's share of the work should run
+   * through its delivery's `within`. Throwing fails every message of the batch.
+   */
+  afterCommitBatch?(
+    events: readonly EventEnvelope<T>[],
+    deliveries: readonly Delivery[],
+  ): Promise<ReadonlyArray<Error | undefined>>;
 }
 
 export function isBatchEventHandler(handler: EventHandler): handler is BatchEventHandler {

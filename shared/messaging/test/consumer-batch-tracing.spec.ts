@@ -3,19 +3,23 @@ import { SpanKind, context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { tracing } from '@opentelemetry/sdk-node';
-import { EventEnvelope } from '@servicedesk/contracts';
+import { EventEnvelope, EventPayload } from '@servicedesk/contracts';
+import { inSpan } from '@servicedesk/platform';
 import { anEvent, waitFor } from '@servicedesk/testing';
 import {
   BatchEventHandler,
+  Delivery,
   EVENTS_EXCHANGE,
   Tx,
   consumerOptions,
   declareTopology,
   planTopology,
 } from '@servicedesk/messaging';
-import { MessagingHarness, recordEffect } from './support/messaging-harness';
+import { MessagingHarness, TEST_SCHEMA, recordEffect } from './support/messaging-harness';
 
 const QUEUE = 'messaging-test.batch-tracing';
+/** A queue whose handler works for each event in its own context (`Delivery.within`). */
+const WITHIN_QUEUE = 'messaging-test.batch-tracing-within';
 const OPTIONS = { batchSize: 10, batchWaitMs: 20 };
 
 /** What the SDK installs, with spans kept in memory instead of exported. */
@@ -30,6 +34,50 @@ class Recorder implements BatchEventHandler {
   }
   handle(event: EventEnvelope, tx: Tx): Promise<void> {
     return recordEffect(tx.manager, event.id, QUEUE);
+  }
+}
+
+/**
+ * In `handleBatch`, one statement for the whole batch, then for each event in its own context
+ * a span and an event emitted (all issued at once); after the commit, a span per event.
+ */
+class WorkerPerEvent implements BatchEventHandler {
+  async handleBatch(
+    events: readonly EventEnvelope[],
+    tx: Tx,
+    deliveries: readonly Delivery[],
+  ): Promise<void> {
+    for (const event of events) await recordEffect(tx.manager, event.id, WITHIN_QUEUE);
+    await Promise.all(
+      events.map((event, index) =>
+        deliveries[index].within(async () => {
+          await inSpan('apply', { attributes: { 'test.event': event.id } }, async () => undefined);
+          await tx.emit({
+            type: 'user.registered',
+            aggregateId: event.aggregateId,
+            // This queue takes user.registered only.
+            payload: event.payload as EventPayload<'user.registered'>,
+          });
+        }),
+      ),
+    );
+  }
+
+  handle(event: EventEnvelope, tx: Tx): Promise<void> {
+    return recordEffect(tx.manager, event.id, WITHIN_QUEUE);
+  }
+
+  async afterCommitBatch(
+    events: readonly EventEnvelope[],
+    deliveries: readonly Delivery[],
+  ): Promise<undefined[]> {
+    return Promise.all(
+      events.map((event, index) =>
+        deliveries[index].within(() =>
+          inSpan('after commit', { attributes: { 'test.event': event.id } }, async () => undefined),
+        ),
+      ),
+    );
   }
 }
 
@@ -49,11 +97,11 @@ afterAll(async () => {
 describe('consumer: batch traces', () => {
   const harness = MessagingHarness.forTests();
 
-  async function declared(): Promise<void> {
+  async function declared(queue = QUEUE): Promise<void> {
     const channel = await harness.broker.createChannel();
     await declareTopology(
       channel,
-      planTopology({ [QUEUE]: ['user.registered'] }, consumerOptions(OPTIONS)),
+      planTopology({ [queue]: ['user.registered'] }, consumerOptions(OPTIONS)),
     );
     await channel.close();
   }
@@ -136,5 +184,52 @@ describe('consumer: batch traces', () => {
     expect(processed[0].name).toBe('process user.registered');
     expect(processed[0].spanContext().traceId).toBe(traceId);
     expect(processed[0].parentSpanContext?.spanId).toBe(spanId);
+  });
+
+  it('runs the work done for each event of a batch, in the transaction and after it, in that event’s trace', async () => {
+    exporter.reset();
+    await declared(WITHIN_QUEUE);
+    const published = await publishTraced(3);
+    await harness.startConsumer(
+      [{ queue: WITHIN_QUEUE, events: ['user.registered'], handler: new WorkerPerEvent() }],
+      OPTIONS,
+    );
+
+    const spans = await waitFor(
+      () => {
+        const finished = exporter.getFinishedSpans();
+        const processed = finished.filter(
+          (span) =>
+            span.name === 'process user.registered' &&
+            span.attributes['messaging.destination.name'] === WITHIN_QUEUE,
+        );
+        return processed.length === published.length && finished;
+      },
+      { description: 'every event’s span ended' },
+    );
+    const [batch] = spans.filter((span) => span.name === `process ${WITHIN_QUEUE}`);
+    expect(batch.attributes['messaging.batch.message_count']).toBe(published.length);
+    const emitted: Array<{ envelope: EventEnvelope; headers: Record<string, string> }> =
+      await harness.dataSource.query(`SELECT envelope, headers FROM ${TEST_SCHEMA}.outbox`);
+    for (const { event, traceId, spanId } of published) {
+      // The other queue of this file takes the same events, in spans of its own.
+      const [processed] = spans.filter(
+        (span) =>
+          span.attributes['messaging.message.id'] === event.id &&
+          span.attributes['messaging.destination.name'] === WITHIN_QUEUE,
+      );
+      expect(processed.spanContext().traceId).toBe(traceId);
+      expect(processed.parentSpanContext?.spanId).toBe(spanId);
+      for (const name of ['apply', 'after commit']) {
+        const [work] = spans.filter(
+          (span) => span.name === name && span.attributes['test.event'] === event.id,
+        );
+        expect(work.spanContext().traceId).toBe(traceId);
+        expect(work.parentSpanContext?.spanId).toBe(processed.spanContext().spanId);
+      }
+      const [row] = emitted.filter((r) => r.envelope.aggregateId === event.aggregateId);
+      expect(row.envelope.correlationId).toBe(event.correlationId);
+      expect(row.headers.traceparent).toBe(`00-${traceId}-${processed.spanContext().spanId}-01`);
+    }
   });
 });
