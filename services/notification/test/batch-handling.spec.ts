@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEnvelope } from '@servicedesk/contracts';
 import { Delivery, UnitOfWork } from '@servicedesk/messaging';
+import { runWithContext } from '@servicedesk/platform';
 import { anEvent } from '@servicedesk/testing';
 import { NotificationEventsHandler } from '../src/delivery/notification-events.handler';
 import {
@@ -9,16 +10,19 @@ import {
   startNotificationService,
 } from './notification-service.fixture';
 
-const FIRST_DELIVERY: Delivery = {
-  attempt: 1,
-  maxAttempts: 3,
-  finalAttempt: false,
-  within: (work) => work(),
-};
+/** A first delivery of `event`, whose work runs in its correlation context as the consumer's does. */
+function firstDelivery(event: EventEnvelope): Delivery {
+  return {
+    attempt: 1,
+    maxAttempts: 3,
+    finalAttempt: false,
+    within: (work) => runWithContext({ correlationId: event.correlationId, identity: null }, work),
+  };
+}
 
 /**
  * A batch of messages handled as the consumer does it: `handleBatch` in one transaction, then
- * `afterCommit` for each message in turn. The emails of the whole batch go out together, each
+ * `afterCommitBatch` for all of them. The emails of the whole batch go out together, each
  * once, and each reported in the context of its own event.
  */
 describe('notification service: a batch of messages', () => {
@@ -50,13 +54,7 @@ describe('notification service: a batch of messages', () => {
   }
 
   async function handleBatch(events: EventEnvelope[]): Promise<void> {
-    await unitOfWork.run((tx) =>
-      handler.handleBatch(
-        events,
-        tx,
-        events.map(() => FIRST_DELIVERY),
-      ),
-    );
+    await unitOfWork.run((tx) => handler.handleBatch(events, tx, events.map(firstDelivery)));
   }
 
   it('stores every notification in one transaction, then sends every email once, each in its own event’s context', async () => {
@@ -70,7 +68,9 @@ describe('notification service: a batch of messages', () => {
       ]);
     }
 
-    for (const event of events) await handler.afterCommit(event, FIRST_DELIVERY);
+    const failures = await handler.afterCommitBatch(events, events.map(firstDelivery));
+
+    expect(failures).toEqual(events.map(() => undefined));
 
     const sent = await service.outbox('notification.sent');
     for (const [index, event] of events.entries()) {

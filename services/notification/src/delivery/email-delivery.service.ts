@@ -1,14 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  CLOCK,
-  Clock,
-  LOGGER,
-  Logger,
-  RequestContext,
-  inSpan,
-  runWithContext,
-} from '@servicedesk/platform';
+import { CLOCK, Clock, LOGGER, Logger, inSpan } from '@servicedesk/platform';
 import { EntityManager } from 'typeorm';
 import { BackoffPolicy, Tx, UnitOfWork, backoffDelayMs } from '@servicedesk/messaging';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../config';
@@ -47,8 +39,13 @@ const CLAIMED_TOO_LATE: SmtpFailure = {
 /** Claims, in one statement through `manager`, the emails an attempt is to send under `lease`. */
 export type EmailClaim = (manager: EntityManager, lease: LeaseWindow) => Promise<Notification[]>;
 
-/** Runs work about one email in the context of its event. */
-type EmailContext = <T>(email: Notification, work: () => Promise<T>) => Promise<T>;
+/**
+ * Runs work about one email in the trace and correlation context of the event that caused it
+ * (its message's `Delivery.within`), when the emails of several events go together.
+ */
+export type EmailContext = <T>(email: Notification, work: () => Promise<T>) => Promise<T>;
+
+const inCurrentContext: EmailContext = (_email, work) => work();
 
 /** What became of one claimed email. */
 export interface EmailOutcome {
@@ -96,18 +93,15 @@ export class EmailDelivery {
 
   /**
    * One attempt at each email `claim` takes (nothing for those it does not), the failures
-   * judged by `policy`, or by the policy it gives for each email.
+   * judged by `policy`, or by the policy it gives for each email. Each email is sent, logged
+   * and reported (`notification.sent`, `notification.failed`) `within` its own event's context.
    */
   async attempt(
     claim: EmailClaim,
     policy: RetryPolicy | ((email: Notification) => RetryPolicy),
-    contextOf?: (email: Notification) => RequestContext,
+    within: EmailContext = inCurrentContext,
   ): Promise<EmailOutcome[]> {
     const policyOf = typeof policy === 'function' ? policy : () => policy;
-    // The emails of several events go together: each is sent, logged and reported in the
-    // context (correlation id) of its own event.
-    const within = <T>(email: Notification, work: () => Promise<T>): Promise<T> =>
-      contextOf ? runWithContext(contextOf(email), work) : work();
     const lease = new EmailLease(this.clock.now(), this.leaseTimes);
     // A single statement commits on its own: no transaction block around it.
     const emails = await claim(this.unitOfWork.dataSource.manager, lease);
@@ -221,16 +215,20 @@ export class EmailDelivery {
       await this.notifications.settleSent(tx.manager, emails, this.clock.now()),
     );
     for (const email of emails) {
-      if (recorded.has(email.id)) {
-        await within(email, () => this.emitSent(tx, email));
-      } else {
-        // An earlier try of this claim may also have committed without hearing back.
-        this.logger.warn(
-          { notificationId: email.id, type: email.type, attempts: email.attempts },
-          'email sent, but its claim was no longer its own (lapsed, erased, or already recorded): not recorded again',
-        );
-      }
+      if (recorded.has(email.id)) continue;
+      // An earlier try of this claim may also have committed without hearing back.
+      this.logger.warn(
+        { notificationId: email.id, type: email.type, attempts: email.attempts },
+        'email sent, but its claim was no longer its own (lapsed, erased, or already recorded): not recorded again',
+      );
     }
+    // Issued together (order among them does not matter): the outbox writes them in one
+    // statement, each with its own event's trace headers.
+    await Promise.all(
+      emails
+        .filter((email) => recorded.has(email.id))
+        .map((email) => within(email, () => this.emitSent(tx, email))),
+    );
     return recorded.size;
   }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { EventEnvelope, EventPayload, EventType, isEvent } from '@servicedesk/contracts';
-import { CLOCK, Clock, LOGGER, Logger, inSpan, runWithContext } from '@servicedesk/platform';
+import { CLOCK, Clock, LOGGER, Logger, inSpan } from '@servicedesk/platform';
 import {
   BatchEventHandler,
   Delivery,
@@ -14,7 +14,6 @@ import { RecipientDirectory } from '../directory/recipient-directory.service';
 import type { Notification } from '../inbox/notification';
 import { NotificationRepository } from '../inbox/notification.repository';
 import { isNotifiable } from '../rules/notification-rules';
-import { CommittedBatches } from './committed-batches';
 import { AttemptResult, EmailDelivery, RetryPolicy } from './email-delivery.service';
 import { NotificationMetrics } from './notification-metrics';
 import { NotificationPlanner } from './notification-planner';
@@ -76,16 +75,15 @@ function messageRetryPolicy(delivery: Delivery): RetryPolicy {
  *
  * `handleBatch` does steps 1 and 2 for a whole batch in one transaction (a batch with an
  * unknown recipient in it fails, and each of its messages is then handled on its own), and
- * step 3 for the whole batch on the first of its messages' `afterCommit` calls, which the
- * consumer makes one after the other (`committed-batches.ts`): the emails of many messages
- * then share their claim, SMTP connections and SENT mark.
+ * `afterCommitBatch` steps 3 and 4 for the whole committed batch: the emails of many messages
+ * share their claims, SMTP connections and SENT marks, and each message fails alone. What is
+ * done for one event (its notifications stored, its emails sent, their `notification.sent`)
+ * is done in that event's trace and correlation context (`Delivery.within`).
  *
  * Replaying a parked message makes its FAILED emails due again.
  */
 @Injectable()
 export class NotificationEventsHandler implements BatchEventHandler {
-  private readonly committed = new CommittedBatches<Map<string, Failed[]>>();
-
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly directory: RecipientDirectory,
@@ -111,12 +109,12 @@ export class NotificationEventsHandler implements BatchEventHandler {
       await this.unitOfWork.run(
         async (own) => {
           await this.recordFacts(own.manager, event);
-          await this.store(own, [event], planned);
+          await this.store(own, [event], [delivery], planned);
         },
         { separate: true },
       );
     } else {
-      await this.store(tx, [event], planned);
+      await this.store(tx, [event], [delivery], planned);
     }
     this.awaitUnknown(event, unknownRecipients, delivery);
   }
@@ -145,21 +143,28 @@ export class NotificationEventsHandler implements BatchEventHandler {
     await this.store(
       tx,
       events,
+      deliveries,
       plans.flatMap((plan) => plan.notifications),
     );
     plans.forEach((plan, index) =>
       this.awaitUnknown(events[index], plan.unknownRecipients, deliveries[index]),
     );
-    this.committed.add(events, deliveries);
   }
 
   async afterCommit(event: EventEnvelope, delivery: Delivery): Promise<void> {
     if (!isNotifiable(event)) return;
-    const batch = this.committed.take(event.id);
-    const failures = batch
-      ? await batch.once(({ events, deliveries }) => this.sendEmailsOf(events, deliveries))
-      : await this.sendEmailsOf([event], [delivery]);
-    this.raise(event, failures.get(event.id) ?? []);
+    const failures = await this.sendEmailsOf([event], [delivery]);
+    const failure = this.failureOf(event, failures.get(event.id) ?? []);
+    if (failure) throw failure;
+  }
+
+  /** Steps 3 and 4 for every message of a committed batch; each message fails alone. */
+  async afterCommitBatch(
+    events: readonly EventEnvelope[],
+    deliveries: readonly Delivery[],
+  ): Promise<Array<Error | undefined>> {
+    const failures = await this.sendEmailsOf(events, deliveries);
+    return events.map((event) => this.failureOf(event, failures.get(event.id) ?? []));
   }
 
   /**
@@ -172,7 +177,6 @@ export class NotificationEventsHandler implements BatchEventHandler {
     deliveries: readonly Delivery[],
   ): Promise<Map<string, Failed[]>> {
     const deliveryOf = new Map(events.map((event, index) => [event.id, deliveries[index]]));
-    const eventOf = new Map(events.map((event) => [event.id, event]));
     const groups: string[][] = [];
     const notifiable = events.filter(isNotifiable).map((event) => event.id);
     for (let start = 0; start < notifiable.length; start += this.emails.batchSize) {
@@ -187,10 +191,7 @@ export class NotificationEventsHandler implements BatchEventHandler {
         (manager, lease) =>
           this.notifications.claimDueEmailsOfEvents(manager, ids, replayed, lease),
         (email) => messageRetryPolicy(deliveryOf.get(email.sourceEventId) as Delivery),
-        (email) => ({
-          correlationId: (eventOf.get(email.sourceEventId) as EventEnvelope).correlationId,
-          identity: null,
-        }),
+        (email, work) => (deliveryOf.get(email.sourceEventId) as Delivery).within(work),
       );
       for (const { email, result } of outcomes) {
         if (result.outcome !== 'failed' && result.outcome !== 'retry') continue;
@@ -206,29 +207,52 @@ export class NotificationEventsHandler implements BatchEventHandler {
 
   /**
    * Stores the planned notifications of `events` in one statement; in-app ones are delivered
-   * by that, each reported in the context (correlation id) of its own event.
+   * by that. Each event's trace has a `store notifications` span of its own, lasting as long
+   * as the shared statement and the reports of its in-app notifications (a reader of one
+   * request's trace sees where its rows were written and what that cost, without another
+   * trace to open; the statement itself is in the batch's trace); each `notification.sent`
+   * is emitted in its own event's context.
    */
   private async store(
     tx: Tx,
     events: readonly EventEnvelope[],
+    deliveries: readonly Delivery[],
     planned: Notification[],
   ): Promise<void> {
-    const eventOf = new Map(events.map((event) => [event.id, event]));
-    await inSpan(
-      'store notifications',
-      { attributes: { 'notification.planned': planned.length } },
-      async () => {
-        const inserted = await this.notifications.insertNew(tx.manager, planned);
-        const inApp = inserted.filter((n) => n.channel === 'IN_APP');
-        for (const notification of inApp) {
-          const { correlationId } = eventOf.get(notification.sourceEventId) as EventEnvelope;
-          await runWithContext({ correlationId, identity: null }, () =>
+    const deliveryOf = new Map(events.map((event, index) => [event.id, deliveries[index]]));
+    const plannedOf = new Map<string, number>();
+    for (const { sourceEventId } of planned) {
+      plannedOf.set(sourceEventId, (plannedOf.get(sourceEventId) ?? 0) + 1);
+    }
+    const storing = (async () => {
+      const inserted = await this.notifications.insertNew(tx.manager, planned);
+      const inApp = inserted.filter((n) => n.channel === 'IN_APP');
+      // Issued together (order among them does not matter): the outbox writes them in one
+      // statement, each with its own event's trace headers.
+      await Promise.all(
+        inApp.map((notification) =>
+          (deliveryOf.get(notification.sourceEventId) as Delivery).within(() =>
             this.emails.emitSent(tx, notification),
-          );
-        }
-        this.metrics.record('IN_APP', 'sent', inApp.length);
-      },
+          ),
+        ),
+      );
+      this.metrics.record('IN_APP', 'sent', inApp.length);
+    })();
+    const spans = events.map((event, index) =>
+      deliveries[index].within(() =>
+        inSpan(
+          'store notifications',
+          {
+            attributes: {
+              'notification.planned': plannedOf.get(event.id) ?? 0,
+              'notification.batch.planned': planned.length,
+            },
+          },
+          () => storing,
+        ),
+      ),
     );
+    await Promise.all([storing, ...spans]);
   }
 
   private awaitUnknown(event: EventEnvelope, unknown: string[], delivery: Delivery): void {
@@ -270,11 +294,12 @@ export class NotificationEventsHandler implements BatchEventHandler {
     await this.directory.recordTickets(manager, tickets);
   }
 
-  private raise(event: EventEnvelope, failures: Failed[]): void {
-    if (failures.length === 0) return;
+  /** The error `event`'s message fails with when some of its emails were not sent. */
+  private failureOf(event: EventEnvelope, failures: Failed[]): Error | undefined {
+    if (failures.length === 0) return undefined;
     const reasons = failures.map((f) => f.failure.reason).join('; ');
     const summary = `${failures.length} email(s) of ${event.type} ${event.id} not sent: ${reasons}`;
-    if (failures.some((f) => !f.failure.transient)) throw new PermanentError(summary);
-    throw new TransientError(summary);
+    if (failures.some((f) => !f.failure.transient)) return new PermanentError(summary);
+    return new TransientError(summary);
   }
 }
