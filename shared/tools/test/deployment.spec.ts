@@ -120,6 +120,7 @@ const SECRET_VARIABLES = new Set(PROCESSES.flatMap(secretsOf));
 const HISTOGRAMS = [
   'http_request_duration_seconds',
   'messaging_handler_duration_seconds',
+  'messaging_consumer_batch_size',
   'subgraph_request_duration_seconds',
 ];
 const KNOWN_METRICS = new Set([
