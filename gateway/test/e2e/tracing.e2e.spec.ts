@@ -184,6 +184,8 @@ async function endToEndTrace(
   );
 }
 
+const CREATE_TICKET = `mutation($input: CreateTicketInput!) { createTicket(input: $input) { id } }`;
+
 describe('one trace per request', () => {
   let customer: Actor;
 
@@ -192,11 +194,9 @@ describe('one trace per request', () => {
   });
 
   it('covers a createTicket from the gateway to the ticket service, its publish, the audit, the notification and the SMTP send', async () => {
-    const operation = await tracedOperation(
-      customer,
-      `mutation($input: CreateTicketInput!) { createTicket(input: $input) { id } }`,
-      { input: { title: 'Printer on fire', description: 'Smoke.', priority: 'HIGH', tags: [] } },
-    );
+    const operation = await tracedOperation(customer, CREATE_TICKET, {
+      input: { title: 'Printer on fire', description: 'Smoke.', priority: 'HIGH', tags: [] },
+    });
 
     const spans = await endToEndTrace(operation, 'ticket', 'ticket.created');
 
@@ -205,6 +205,23 @@ describe('one trace per request', () => {
         ['gateway', 'ticket', 'audit', 'notification'].map((s) => `servicedesk-${s}`),
       ),
     );
+  });
+
+  it('keeps each request of a burst in a complete trace of its own, whatever batches their events form', async () => {
+    const operations = await Promise.all(
+      Array.from({ length: 12 }, (_, n) =>
+        tracedOperation(customer, CREATE_TICKET, {
+          input: { title: `Burst ${n}`, description: 'At once.', priority: 'NORMAL', tags: [] },
+        }),
+      ),
+    );
+
+    for (const operation of operations) {
+      const spans = await endToEndTrace(operation, 'ticket', 'ticket.created');
+      // Its own event's confirmation, stored and emailed; no other request's.
+      expect(named(spans, 'notification', 'store notifications')).toHaveLength(1);
+      expect(named(spans, 'notification', 'smtp send')).toHaveLength(1);
+    }
   });
 
   it('covers a bookAppointment from the gateway to the appointment service, its publish, the audit, the notification and the SMTP sends', async () => {
