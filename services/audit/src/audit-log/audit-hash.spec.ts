@@ -27,6 +27,34 @@ describe('computeEntryHash', () => {
     expect(computeEntryHash(content)).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('gives the hashes the chain has always had (chains already written depend on them)', () => {
+    const content: AuditEntryContent = {
+      seq: '42',
+      eventId: '0b7e6f5a-3c1d-4e2f-8a9b-1c2d3e4f5a6b',
+      type: 'ticket.created',
+      source: 'ticket',
+      aggregateType: 'ticket',
+      aggregateId: '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a',
+      actor: { id: '11111111-2222-4333-8444-555555555555', role: 'CUSTOMER' },
+      correlationId: 'corr-1',
+      occurredAt: '2026-01-02T03:04:05.678Z',
+      recordedAt: '2026-01-02T03:04:05.999Z',
+      payload: {
+        title: { $personal: 'v1.x.y.z' },
+        tags: ['a', 'é', 'line\nbreak'],
+        n: [1.5, -0, 1e21],
+        nested: { z: null, a: true, skip: undefined },
+      },
+      prevHash: 'ab'.repeat(32),
+    };
+    expect(computeEntryHash(content)).toBe(
+      '4cca2b4274a2465be02cc64ad37d07e8e5ea98f9c09ee5a90b002c527058ad86',
+    );
+    expect(computeEntryHash({ ...content, actor: null })).toBe(
+      '5f7abcfab8e355b5e071837feadd94ea5027dc684f966ba429556512d7206f27',
+    );
+  });
+
   it('does not depend on the key order of the payload', () => {
     const content = { ...contentOf(), payload: { a: 1, b: { c: 2, d: 3 } } };
     const reordered = { ...content, payload: { b: { d: 3, c: 2 }, a: 1 } };

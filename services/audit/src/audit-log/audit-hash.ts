@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Actor } from '@servicedesk/contracts';
 import { canonicalJson, JsonValue } from './canonical-json';
 
@@ -45,7 +45,7 @@ export function computeEntryHash(content: AuditEntryContent): string {
     payload: content.payload,
     prevHash: content.prevHash,
   };
-  return createHash('sha256').update(canonicalJson(covered), 'utf8').digest('hex');
+  return hash('sha256', canonicalJson(covered), 'hex');
 }
 
 /** Links new content to the chain: the entry that follows `prevHash`. */

@@ -131,7 +131,8 @@ export class AuditRecorder {
         correlationId: event.correlationId,
         occurredAt: new Date(event.occurredAt).toISOString(),
         recordedAt,
-        payload: asStoredJson(payloads[index]),
+        // Already JSON as jsonb gives it back: the payload above, some fields sealed.
+        payload: payloads[index],
       })),
     );
     // One statement for the whole batch: each column travels as one array parameter.

@@ -29,18 +29,29 @@ export function canonicalJson(value: JsonValue): string {
         throw new TypeError(`canonical JSON has no representation for ${value}`);
       }
       return JSON.stringify(value);
-    case 'object':
-      if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+    case 'object': {
+      // Built with plain loops: this runs for every entry appended and every entry verified.
+      if (Array.isArray(value)) {
+        let text = '[';
+        for (let index = 0; index < value.length; index += 1) {
+          if (index > 0) text += ',';
+          text += canonicalJson(value[index]);
+        }
+        return `${text}]`;
+      }
       if (!isPlainObject(value)) {
         throw new TypeError('canonical JSON accepts plain objects only');
       }
-      return `{${Object.keys(value)
-        .sort()
-        .flatMap((key) => {
-          const member = value[key];
-          return member === undefined ? [] : [`${JSON.stringify(key)}:${canonicalJson(member)}`];
-        })
-        .join(',')}}`;
+      let text = '{';
+      let separator = '';
+      for (const key of Object.keys(value).sort()) {
+        const member = value[key];
+        if (member === undefined) continue;
+        text += `${separator}${JSON.stringify(key)}:${canonicalJson(member)}`;
+        separator = ',';
+      }
+      return `${text}}`;
+    }
     default:
       throw new TypeError(`canonical JSON has no representation for a ${typeof value}`);
   }
