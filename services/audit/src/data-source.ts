@@ -5,6 +5,7 @@ import { AuditEntry } from './audit-log/audit-entry.entity';
 import { AuditConfig } from './config';
 import { CreateAuditLog1795496842137 } from './migrations/1795496842137-CreateAuditLog';
 import { CreateSubjectKeys1795600000000 } from './migrations/1795600000000-CreateSubjectKeys';
+import { CheaperHashChecks1795700000000 } from './migrations/1795700000000-CheaperHashChecks';
 import { ErasedSubjectEntity, SubjectKeyEntity } from './personal-data/subject-key.entity';
 
 export const AUDIT_SCHEMA = 'audit';
@@ -24,6 +25,7 @@ export function createAuditDataSource(
       messagingMigration(AUDIT_SCHEMA),
       CreateAuditLog1795496842137,
       CreateSubjectKeys1795600000000,
+      CheaperHashChecks1795700000000,
     ],
     service: 'audit',
     pool: config,

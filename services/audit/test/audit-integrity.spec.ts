@@ -77,6 +77,45 @@ describe('audit service: the log cannot be rewritten unnoticed', () => {
     expect(Number(rows[0].count)).toBe(events.length);
   });
 
+  describe('hashes are 64 lowercase hex digits, or the database refuses the row', () => {
+    /** Inserts a copy of entry 1 at a seq of its own with `column` set to `value`, then rolls back. */
+    async function insertWith(column: 'hash' | 'prev_hash', value: string): Promise<void> {
+      await audit.db.query('BEGIN');
+      try {
+        await audit.db.query(
+          `INSERT INTO audit.audit_entry
+           SELECT 1000, gen_random_uuid(), type, source, aggregate_type, aggregate_id, actor_id,
+                  actor_role, correlation_id, occurred_at, recorded_at, payload,
+                  ${column === 'prev_hash' ? '$1' : 'prev_hash'}, ${column === 'hash' ? '$1' : 'hash'}
+             FROM audit.audit_entry WHERE seq = 1`,
+          [value],
+        );
+      } finally {
+        await audit.db.query('ROLLBACK');
+      }
+    }
+
+    it.each([
+      ['upper case', 'AB'.repeat(32)],
+      ['63 digits', 'a'.repeat(63)],
+      ['63 digits and a space', `${'a'.repeat(63)} `],
+      ['a letter past f', `${'a'.repeat(63)}g`],
+      ['a leading space', ` ${'a'.repeat(63)}`],
+    ])('refuses %s in hash and in prev_hash', async (_case, value) => {
+      for (const column of ['hash', 'prev_hash'] as const) {
+        await expect(insertWith(column, value)).rejects.toMatchObject({
+          code: '23514',
+          constraint: `audit_entry_${column}_check`,
+        });
+      }
+    });
+
+    it('accepts 64 lowercase hex digits', async () => {
+      await expect(insertWith('hash', '0123456789abcdef'.repeat(4))).resolves.toBeUndefined();
+      await expect(insertWith('prev_hash', 'f'.repeat(64))).resolves.toBeUndefined();
+    });
+  });
+
   it('names the tampered entry when a row was changed behind the trigger', async () => {
     const { rows } = await audit.db.query<{ payload: unknown }>(
       'SELECT payload FROM audit.audit_entry WHERE seq = 4',
