@@ -234,7 +234,7 @@ export class RelayPass {
     const log = {
       eventId: row.id,
       eventType: row.event_type,
-      correlationId: row.envelope.correlationId,
+      correlationId: row.correlation_id,
       attempts,
       error,
     };

@@ -56,14 +56,14 @@ export function publishOutboxRow(publisher: RowPublisher, row: OutboxRow): Promi
 
 async function publishRow(publisher: RowPublisher, row: OutboxRow): Promise<PublishOutcome> {
   const { channel } = publisher;
-  const occurredAt = Date.parse(String(row.envelope.occurredAt));
-  const correlationId = String(row.envelope.correlationId ?? '');
+  const occurredAt = Date.parse(String(row.occurred_at));
+  const correlationId = row.correlation_id ?? '';
   try {
     await publishConfirmed(
       channel,
       EVENTS_EXCHANGE,
       row.event_type,
-      Buffer.from(JSON.stringify(row.envelope)),
+      Buffer.from(row.body),
       {
         persistent: true,
         messageId: row.id,

@@ -57,13 +57,17 @@ describe('outbox relay: delivery', () => {
     await drained(relay);
     expect(recorder.ids().filter((id) => id === eventId)).toHaveLength(1);
     const message = recorder.received.find((m) => m.properties.messageId === eventId)!;
+    const [{ envelope }] = await harness.dataSource.query(
+      `SELECT envelope FROM ${TEST_SCHEMA}.outbox WHERE id = $1`,
+      [eventId],
+    );
+    expect(JSON.parse(message.content.toString())).toEqual(envelope);
     expect(message.properties).toMatchObject({
       type: 'user.registered',
       contentType: 'application/json',
       deliveryMode: 2,
-      headers: expect.objectContaining({
-        'x-correlation-id': JSON.parse(message.content.toString()).correlationId,
-      }),
+      timestamp: Math.floor(Date.parse(envelope.occurredAt) / 1000),
+      headers: expect.objectContaining({ 'x-correlation-id': envelope.correlationId }),
     });
     expect(
       await counterValue(metrics, 'messaging_published_total', { type: 'user.registered' }),

@@ -1,6 +1,5 @@
 // The outbox relay alone beside a plain confirm loop, in one process and without the services,
 // so that the relay's own cost can be measured (and profiled with `node --cpu-prof`).
-import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { Client } from 'pg';
 import { Registry } from 'prom-client';
@@ -13,6 +12,7 @@ import {
   relayOptions,
 } from '@servicedesk/messaging';
 import { createDataSource, createLogger, migrate } from '@servicedesk/platform';
+import { cpuMsOf } from './bench-gateway-process';
 import { ConfirmedPublisher } from './bench-pipeline-broker';
 import { PipelineDatabase } from './bench-pipeline-database';
 import { TICKET_CREATED, TICKET_SERVICE, ticketCreatedEnvelopes } from './bench-pipeline-envelopes';
@@ -145,9 +145,6 @@ async function main(): Promise<void> {
   }
 }
 
-/** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ, 100 on Linux). */
-const TICKS_PER_SECOND = 100;
-
 /**
  * CPU time (ms) of the database's backends, by pid, and in total: since `before` when given
  * (a backend started since then counts from its start).
@@ -161,11 +158,12 @@ async function databaseCpu(
   );
   const times = Object.assign(new Map<number, number>(), { total: 0 });
   for (const { pid } of rows) {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-    if (stat === null) continue;
-    // Fields after the command name (which may hold spaces): utime and stime are 14th and 15th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+    let ms: number;
+    try {
+      ms = cpuMsOf(pid);
+    } catch {
+      continue; // A session that ended meanwhile.
+    }
     times.set(pid, ms);
     times.total += ms - (before?.get(pid) ?? 0);
   }
