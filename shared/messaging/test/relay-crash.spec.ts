@@ -72,8 +72,11 @@ describe('outbox relay: killed between publishing and marking', () => {
         description: 'the second delivery to be recognised as a duplicate',
       },
     );
-    expect((await harness.outboxRows()).find((row) => row.id === eventId)?.status).toBe(
-      'PUBLISHED',
+    // Marked once the broker confirmed it, which may be after the consumer already had it.
+    await waitFor(
+      async () =>
+        (await harness.outboxRows()).find((row) => row.id === eventId)?.status === 'PUBLISHED',
+      { description: 'the row to be marked PUBLISHED' },
     );
     expect(
       await counterValue(metrics, 'messaging_consumed_total', {
