@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createServer, Server } from 'node:net';
+import { randomBytes, randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { ensureBroker, ensureDatabase } from './infrastructure-check';
@@ -87,25 +88,52 @@ export async function createBenchVhost(rabbitmqUrl: string, name: string): Promi
   return { url: withPath(rabbitmqUrl, name), caveat: null, remove };
 }
 
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, () => {
-      const address = server.address();
-      if (address && typeof address === 'object') resolve(address.port);
-      else reject(new Error('could not read the port of a probe socket'));
-    });
+/** Ports below this are left alone: well-known and registered services live there. */
+const LOWEST_PORT = 10_000;
+
+/** Where the kernel draws ports for port-0 binds and outgoing connections (Linux; IANA's elsewhere). */
+function ephemeralPortsStart(): number {
+  try {
+    const [start] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (Number.isInteger(start)) return start;
+  } catch {
+    // Not Linux: the IANA range below.
+  }
+  return 49_152;
+}
+
+/** Whether `port` can be listened on now (as the processes given it will: every address). */
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, () => server.close(() => resolve(true)));
   });
 }
 
-/** `count` distinct ports that are free right now (held together so none is handed out twice). */
+/**
+ * `count` distinct ports that are free right now, for processes started afterwards. They are
+ * drawn at random below the kernel's ephemeral range, not asked of the kernel: a port it hands
+ * out for a port-0 bind is in that range, and between now and the moment a process listens on
+ * it, any port-0 bind or outgoing connection on the machine (another test's, say) could take it.
+ */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => createServer());
-  try {
-    return await Promise.all(servers.map(listen));
-  } finally {
-    await Promise.all(
-      servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
-    );
+  const end = ephemeralPortsStart();
+  if (end - LOWEST_PORT < 1_000) {
+    throw new Error(`too few ports between ${LOWEST_PORT} and the ephemeral range (from ${end})`);
   }
+  const ports = new Set<number>();
+  for (let tries = 0; ports.size < count; tries += 1) {
+    if (tries >= 100 * count) {
+      throw new Error(
+        `found ${ports.size} of ${count} free ports between ${LOWEST_PORT} and ${end}`,
+      );
+    }
+    const port = randomInt(LOWEST_PORT, end);
+    if (!ports.has(port) && (await isFree(port))) ports.add(port);
+  }
+  return [...ports];
 }
